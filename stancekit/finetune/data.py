@@ -1,0 +1,302 @@
+"""Training data: local files → NLI pairs (premise, hypothesis, label) aligned to the model's label ids.
+
+Three formats:
+
+* ``nli`` — premise / hypothesis / label rows, used as they are.
+* ``stance`` — (text, target, stance) examples turned into NLI pairs with stancekit's own stance templates,
+  so fine-tuning trains exactly the question `StanceClassifier.label` asks. The text is framed as reported
+  speech of a named speaker ('Germany said: "…"'), and two levers teach *per-actor attribution* (the hard
+  part: a model that gives every actor of a paragraph the paragraph's polarity is wrong):
+  composite premises where two speakers take different stances, and bystanders — a second actor
+  mentioned without a position, whose hypothesis is labelled neutral.
+* ``sentiment`` — (text, actor, polarity) examples turned into pairs with the sentiment templates.
+
+Label mapping for a hypothesis "X supports T." given X's gold stance: support → entailment,
+oppose → contradiction, neutral → neutral (and symmetrically for "X opposes T."). This is the same
+mapping the decision rule in `stancekit.decide` inverts.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import ConfigError, InputError
+from ..templates import TemplateSet
+from .config import DataSource
+
+# Speakers for reported-speech framing: countries, leaders, organisations and generic people, so the model
+# learns to attribute positions to whoever is named, not to a few names.
+SPEAKERS: tuple[str, ...] = (
+    "Germany", "France", "the United Kingdom", "Russia", "Ukraine", "the United States", "China", "India",
+    "Japan", "Brazil", "Turkey", "Poland", "Italy", "Spain", "Canada", "Mexico", "Iran", "Israel", "Egypt",
+    "South Africa", "NATO", "the European Union", "the United Nations", "the White House", "the Kremlin",
+    "Moscow", "Washington", "Beijing", "Berlin", "Paris", "London", "Kyiv", "the government", "the opposition",
+    "the senator", "the minister", "the president", "the prime minister", "the chancellor", "the envoy",
+    "Maria Lopez", "John Carter", "Ahmed Hassan", "Li Wei", "Anna Kowalski", "Olga Petrenko", "James Miller",
+    "Fatima Khan", "Pierre Dubois", "Hans Becker", "the union", "the company", "activists", "the committee",
+    "Trump", "Putin", "Zelensky", "Macron", "Merz", "Starmer", "Erdogan", "Xi", "Modi", "the governor",
+)
+FRAMINGS: tuple[str, ...] = (
+    '{speaker} said: "{text}"',
+    '{speaker} wrote: "{text}"',
+    'In a statement, {speaker} said: "{text}"',
+    '"{text}", {speaker} said.',
+    'According to {speaker}, "{text}"',
+    '{speaker} posted: "{text}"',
+)
+BYSTANDER_FRAMINGS: tuple[str, ...] = (
+    'After talks with {other}, {speaker} said: "{text}"',
+    '{speaker} said at a meeting with {other}: "{text}"',
+    'Asked about {other}, {speaker} said: "{text}"',
+    '"{text}", {speaker} told reporters, with {other} present.',
+)
+JOINERS: tuple[str, ...] = (" ", " Meanwhile, ", " However, ", " In response, ")
+
+# Pronoun targets (NewsMTSC annotates some) make ungrammatical hypotheses ("Her is portrayed …"): skipped.
+_PRONOUNS = frozenset("i me my we us our you your he him his she her hers it its they them their".split())
+NLI_LABELS = ("entailment", "neutral", "contradiction")
+_POLAR = {"support": "oppose", "oppose": "support", "positive": "negative", "negative": "positive"}
+
+
+@dataclass
+class Pair:
+    premise: str
+    hypothesis: str
+    label: str  # entailment | neutral | contradiction | not_entailment
+    source: str
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", str(s)).strip().lower()
+
+
+def pair_key(premise: str, hypothesis: str) -> str:
+    """Normalised key used for de-duplication against evaluation data."""
+    return hashlib.sha1(f"{_norm(premise)}\x1f{_norm(hypothesis)}".encode()).hexdigest()
+
+
+def premise_key(text: str) -> str:
+    return hashlib.sha1(_norm(text).encode()).hexdigest()
+
+
+def load_rows(src: DataSource) -> list[dict[str, Any]]:
+    """Read one local file through `datasets.load_dataset` (json / csv / parquet by extension)."""
+    import datasets
+
+    path = Path(src.path)
+    if not path.exists():
+        raise InputError(f"{src.path}: data file not found")
+    ext = path.suffix.lower().lstrip(".")
+    builder = {"jsonl": "json", "json": "json", "csv": "csv", "tsv": "csv", "parquet": "parquet"}.get(ext)
+    if builder is None:
+        raise ConfigError(f"{src.path}: unsupported data file type .{ext} (use .jsonl, .json, .csv, .tsv, .parquet)")
+    kwargs: dict[str, Any] = {"data_files": str(path), "split": "train"}
+    if ext == "tsv":
+        kwargs["delimiter"] = "\t"
+    datasets.disable_progress_bars()
+    try:
+        ds = datasets.load_dataset(builder, **kwargs)
+    except Exception as exc:  # datasets raises many types for malformed files
+        raise InputError(f"{src.path}: cannot read as {builder}: {str(exc).splitlines()[0][:200]}") from None
+    finally:
+        datasets.enable_progress_bars()
+    rows = ds.to_list()
+    for col, want in src.filter.items():
+        rows = [r for r in rows if r.get(col) == want]
+    return rows
+
+
+def _col(src: DataSource, row: dict, field: str, where: int) -> Any:
+    name = src.columns.get(field, field)
+    if name not in row:
+        raise ConfigError(
+            f"{src.path}: row {where} has no column {name!r} for {field!r} (set columns.{field} in the config; "
+            f"columns found: {', '.join(sorted(row))})"
+        )
+    return row[name]
+
+
+def _map_label(src: DataSource, value: Any, allowed: tuple[str, ...]) -> str | None:
+    key = str(value)
+    if isinstance(value, float) and value.is_integer():
+        key = str(value)  # keep "2.0" as written in NewsMTSC
+    if src.labels:
+        if key not in src.labels:
+            raise ConfigError(f"{src.path}: label {key!r} is not in labels mapping ({', '.join(src.labels)})")
+        mapped = src.labels[key]
+    else:
+        mapped = key.lower()
+    if mapped is None:
+        return None
+    if mapped not in allowed:
+        raise ConfigError(f"{src.path}: label {key!r} maps to {mapped!r}, expected one of {', '.join(allowed)}")
+    return mapped
+
+
+def nli_pairs(src: DataSource, rows: list[dict]) -> list[Pair]:
+    out = []
+    for i, row in enumerate(rows):
+        label = _map_label(src, _col(src, row, "label", i), NLI_LABELS + ("not_entailment",))
+        if label is None:
+            continue
+        p, h = _col(src, row, "premise", i), _col(src, row, "hypothesis", i)
+        if not p or not h:
+            continue
+        out.append(Pair(str(p), str(h), label, src.name or src.path))
+    return out
+
+
+def _hyp_label(gold: str, hyp_label: str) -> str:
+    """NLI label of a hypothesis asserting ``hyp_label`` when the truth is ``gold``."""
+    if gold == hyp_label:
+        return "entailment"
+    if gold == "neutral":
+        return "neutral"
+    return "contradiction" if _POLAR.get(hyp_label) == gold else "neutral"
+
+
+def _target(src: DataSource, target: str) -> str:
+    t = str(target).strip().rstrip(".")
+    if src.target_prefix:
+        t = src.target_prefix + t[:1].lower() + t[1:]
+    return t
+
+
+def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augment, rng: random.Random) -> list[Pair]:
+    """Stance examples → stance-shaped NLI pairs (reported speech, composites, bystanders)."""
+    examples = []
+    for i, row in enumerate(rows):
+        gold = _map_label(src, _col(src, row, "label", i), ("support", "oppose", "neutral"))
+        text = str(_col(src, row, "text", i) or "").strip()
+        if gold is None or not text:
+            continue
+        examples.append((text, _target(src, _col(src, row, "target", i)), gold))
+    name = src.name or src.path
+    out: list[Pair] = []
+
+    def hyps(actor: str, target: str, gold: str) -> list[Pair]:
+        labels = ["support", "oppose"] if augment.both_hypotheses else [rng.choice(["support", "oppose"])]
+        res = []
+        for lab in labels:
+            tpl = rng.choice(templates.stance[lab])
+            h = tpl.format(actor=actor, target=target)
+            res.append((h[:1].upper() + h[1:], _hyp_label(gold, lab)))
+        return res
+
+    by_target: dict[str, list[int]] = {}
+    for idx, (_, target, _) in enumerate(examples):
+        by_target.setdefault(target, []).append(idx)
+    for idx, (text, target, gold) in enumerate(examples):
+        speaker = rng.choice(SPEAKERS)
+        roll = rng.random()
+        if not src.framing:
+            # Unframed text: the hypothesis is about the text's author.
+            for h, lab in hyps("The author", target, gold):
+                out.append(Pair(text, h, lab, name))
+            continue
+        if roll < augment.composite_fraction and len(by_target[target]) > 1:
+            j = rng.choice(by_target[target])
+            if j != idx and examples[j][2] != gold:
+                other = rng.choice([s for s in SPEAKERS if s != speaker])
+                text2, _, gold2 = examples[j]
+                first = rng.choice(FRAMINGS).format(speaker=speaker, text=text)
+                second = rng.choice(FRAMINGS).format(speaker=other, text=text2)
+                premise = first + rng.choice(JOINERS) + second
+                for who, g in ((speaker, gold), (other, gold2)):
+                    for h, lab in hyps(who, target, g):
+                        out.append(Pair(_cap(premise), h, lab, name + ":composite"))
+                continue
+        if roll > 1 - augment.bystander_fraction:
+            other = rng.choice([s for s in SPEAKERS if s != speaker])
+            premise = _cap(rng.choice(BYSTANDER_FRAMINGS).format(speaker=speaker, other=other, text=text))
+            for h, lab in hyps(speaker, target, gold):
+                out.append(Pair(premise, h, lab, name))
+            for h, _ in hyps(other, target, "neutral"):
+                out.append(Pair(premise, h, "neutral", name + ":bystander"))
+            continue
+        premise = _cap(rng.choice(FRAMINGS).format(speaker=speaker, text=text))
+        for h, lab in hyps(speaker, target, gold):
+            out.append(Pair(premise, h, lab, name))
+    return out
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def sentiment_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augment, rng: random.Random) -> list[Pair]:
+    """(text, actor, polarity) → pairs with the sentiment templates. A row may hold a list of targets
+    (NewsMTSC: ``targets: [{mention, polarity}]``) — set ``columns.targets`` for that layout."""
+    out = []
+    name = src.name or src.path
+    for i, row in enumerate(rows):
+        text = str(_col(src, row, "text", i) or "").strip()
+        if not text:
+            continue
+        if "targets" in src.columns:
+            items = [(t[src.columns.get("actor", "mention")], t[src.columns.get("label", "polarity")]) for t in row[src.columns["targets"]]]
+        else:
+            items = [(_col(src, row, "actor", i), _col(src, row, "label", i))]
+        for actor, raw in items:
+            gold = _map_label(src, raw, ("positive", "negative", "neutral"))
+            actor = str(actor or "").strip(" \"'“”‘’.,;:()[]")
+            if gold is None or not actor or actor.lower() in _PRONOUNS:
+                continue
+            labels = ["positive", "negative"] if augment.both_hypotheses else [rng.choice(["positive", "negative"])]
+            for lab in labels:
+                h = _cap(rng.choice(templates.sentiment[lab]).format(actor=actor))
+                out.append(Pair(text, h, _hyp_label(gold, lab), name))
+    return out
+
+
+def build_pairs(sources: Iterable[DataSource], templates: TemplateSet, augment, seed: int) -> tuple[list[Pair], dict[str, int]]:
+    """All sources → pairs; returns the pairs and a row count per source (for the model card)."""
+    rng = random.Random(seed)
+    pairs: list[Pair] = []
+    counts: dict[str, int] = {}
+    for src in sources:
+        rows = load_rows(src)
+        if src.max_rows is not None and len(rows) > src.max_rows:
+            rows = random.Random(seed).sample(rows, src.max_rows)
+        if src.format == "nli":
+            got = nli_pairs(src, rows)
+        elif src.format == "stance":
+            got = stance_pairs(src, rows, templates, augment, rng)
+        else:
+            got = sentiment_pairs(src, rows, templates, augment, rng)
+        counts[src.name or src.path] = len(got)
+        pairs.extend(got)
+    return pairs, counts
+
+
+def dedup(train: list[Pair], against: list[Pair]) -> tuple[list[Pair], int]:
+    """Drop training pairs that also appear in evaluation data (and duplicates within training)."""
+    banned = {pair_key(p.premise, p.hypothesis) for p in against}
+    seen: set[str] = set()
+    kept = []
+    for p in train:
+        k = pair_key(p.premise, p.hypothesis)
+        if k in banned or k in seen:
+            continue
+        seen.add(k)
+        kept.append(p)
+    return kept, len(train) - len(kept)
+
+
+def align_labels(pairs: list[Pair], label2id: dict[str, int]) -> list[int]:
+    """Map label strings onto the checkpoint's ids. A 2-way head folds neutral and contradiction into
+    not_entailment; a 3-way head refuses 2-way rows (their neutral/contradiction split is unknown)."""
+    ids = []
+    two_way = set(label2id) == {"entailment", "not_entailment"}
+    for p in pairs:
+        lab = p.label
+        if two_way and lab in ("neutral", "contradiction"):
+            lab = "not_entailment"
+        if lab not in label2id:
+            raise ConfigError(f"{p.source}: label {lab!r} does not exist in the model's labels ({', '.join(label2id)})")
+        ids.append(label2id[lab])
+    return ids

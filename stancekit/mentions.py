@@ -1,0 +1,105 @@
+"""Finding actor mentions in text by alias.
+
+Matching rules (one compiled regex per actor set):
+
+- Whole words: an alias never matches inside a longer word ("Ukrainian" does not match in
+  "Ukrainians"; list "Ukrainians" as its own alias). Hyphens are word breaks ("anti-Russian").
+- Case: all-caps aliases (acronyms: "US", "NATO", "EU", "U.S.") match exactly, so "US" never
+  matches "us". Other aliases match exactly except that a lower-case first letter may appear
+  capitalised (alias "the Kremlin" matches "The Kremlin"). A capitalised alias does not match a
+  lower-case word ("Trump" does not match "a trump card"; "Turkey" does not match "turkey").
+- Possessives ("NATO's", "Zelensky's", "Zelensky’s" with a curly apostrophe) are mentions; the
+  reported surface excludes the possessive.
+- Dotted acronyms: "U.S." matches in "U.S. officials" and at sentence end "... the U.S.", but not
+  inside "U.S.A.".
+- Multi-word aliases match across any whitespace (including newlines and NBSP in raw text);
+  apostrophes/quotes in aliases match straight or curly forms.
+- Overlaps resolve leftmost first, then longest alias ("United States" over "States",
+  "Donald Trump" over "Trump"); returned mentions never overlap and are sorted by start.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .actors import Actor, is_acronym, normalize_alias
+
+_CHAR_CLASSES = {"'": "['\u2018\u2019]", '"': '["\u201c\u201d]'}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of an actor; ``start``/``end`` are offsets in the searched text."""
+
+    actor: str
+    surface: str
+    start: int
+    end: int
+
+
+def alias_pattern(alias: str) -> str:
+    """Regex (without group) for one alias under the rules in the module docstring."""
+    words = alias.split()
+    parts = ["".join(_CHAR_CLASSES.get(c) or re.escape(c) for c in w) for w in words]
+    first = alias[0]
+    if not is_acronym(alias) and first.islower() and len(first.upper()) == 1:
+        parts[0] = f"[{re.escape(first)}{re.escape(first.upper())}]" + parts[0][len(re.escape(first)):]
+    body = r"\s+".join(parts)
+    left = r"(?<!\w)" if (alias[0].isalnum() or alias[0] == "_") else ""
+    right = r"(?!\w)" if (alias[-1].isalnum() or alias[-1] in "._") else ""
+    return left + body + right
+
+
+def _first_chars(alias: str) -> set[str]:
+    """Characters a match of ``alias`` can start with (kept in step with ``alias_pattern``)."""
+    first = alias[0]
+    chars = set(_CHAR_CLASSES[first][1:-1]) if first in _CHAR_CLASSES else {first}
+    if not is_acronym(alias) and first.islower() and len(first.upper()) == 1:
+        chars.add(first.upper())
+    return chars
+
+
+class MentionFinder:
+    """Finds mentions of a fixed set of actors; the regex is compiled once, in ``__init__``."""
+
+    def __init__(self, actors: Sequence[Actor]) -> None:
+        entries: list[tuple[str, str]] = []  # (alias, actor name)
+        seen: set[str] = set()
+        for actor in actors:
+            for alias in actor.aliases:
+                alias = normalize_alias(alias)
+                if alias and alias not in seen:
+                    seen.add(alias)
+                    entries.append((alias, actor.name))
+        # Longest alias first so that, at one position, the longer alias wins (stable for ties).
+        entries.sort(key=lambda e: -len(e[0]))
+        self._actor_of_group = {f"a{i}": name for i, (_, name) in enumerate(entries)}
+        self._regex: re.Pattern[str] | None = None
+        if entries:
+            alternation = "|".join(f"(?P<a{i}>{alias_pattern(a)})" for i, (a, _) in enumerate(entries))
+            # Python's re tries every alternative at every position; a lookahead on the possible
+            # first characters skips most positions at once (about 10x faster on long texts).
+            firsts = sorted({c for a, _ in entries for c in _first_chars(a)})
+            self._regex = re.compile(f"(?=[{''.join(re.escape(c) for c in firsts)}])(?:{alternation})")
+
+    def find(self, text: str) -> list[Mention]:
+        """All mentions in ``text``, sorted by start and non-overlapping."""
+        if self._regex is None:
+            return []
+        return [
+            Mention(self._actor_of_group[m.lastgroup], m.group(), m.start(), m.end())
+            for m in self._regex.finditer(text)
+            if m.lastgroup is not None
+        ]
+
+
+@functools.lru_cache(maxsize=32)
+def _finder(actors: tuple[Actor, ...]) -> MentionFinder:
+    return MentionFinder(actors)
+
+
+def find_mentions(text: str, actors: Sequence[Actor]) -> list[Mention]:
+    """Convenience wrapper; finders are cached per actor set so repeated calls do not recompile."""
+    return _finder(tuple(actors)).find(text)

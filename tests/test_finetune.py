@@ -1,0 +1,177 @@
+"""The whole fine-tuning path on a tiny model and a handful of rows: config load and validation,
+overrides, data mapping (NLI, stance → NLI pairs, sentiment), label alignment, de-duplication,
+training steps, save, reload, and labelling with the result."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stancekit.errors import ConfigError
+from stancekit.finetune.config import AugmentArgs, DataSource, load_finetune_config
+from stancekit.finetune.data import align_labels, build_pairs, dedup, nli_pairs, Pair, stance_pairs
+from stancekit.templates import TemplateSet
+
+
+def _jsonl(path: Path, rows: list[dict]) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def data_files(tmp_path):
+    nli = _jsonl(tmp_path / "nli.jsonl", [
+        {"premise": "Russia supports the plan.", "hypothesis": "Russia backs the plan.", "label": "entailment"},
+        {"premise": "Germany opposes the plan.", "hypothesis": "Germany supports the plan.", "label": "contradiction"},
+        {"premise": "France said the talks were long.", "hypothesis": "France supports the plan.", "label": "neutral"},
+        {"premise": "Ukraine rejected the deal.", "hypothesis": "Ukraine accepted the deal.", "label": "contradiction"},
+    ] * 3)
+    stance = _jsonl(tmp_path / "stance.jsonl", [
+        {"tweet": "the plan is good", "topic": "the plan", "y": "FAVOR"},
+        {"tweet": "the plan is bad", "topic": "the plan", "y": "AGAINST"},
+        {"tweet": "the weather is bad", "topic": "the plan", "y": "NONE"},
+        {"tweet": "peace now", "topic": "the plan", "y": "FAVOR"},
+    ])
+    evalf = _jsonl(tmp_path / "eval.jsonl", [
+        {"premise": "Russia supports the plan.", "hypothesis": "Russia backs the plan.", "label": "entailment"},
+        {"premise": "Putin backs the deal.", "hypothesis": "Putin supports the deal.", "label": "entailment"},
+    ])
+    return {"nli": nli, "stance": stance, "eval": evalf}
+
+
+def _config(tmp_path, base, data_files, **extra) -> Path:
+    raw = {
+        "model": {"base": str(base)},
+        "output_dir": str(tmp_path / "run"),
+        "data": {
+            "train": [
+                {"path": data_files["nli"], "name": "tiny-nli"},
+                {"path": data_files["stance"], "name": "tiny-stance", "format": "stance",
+                 "columns": {"text": "tweet", "target": "topic", "label": "y"},
+                 "labels": {"FAVOR": "support", "AGAINST": "oppose", "NONE": "neutral"}},
+            ],
+            "evaluate": [{"path": data_files["eval"], "name": "tiny-eval"}],
+            "validation_fraction": 0.2,
+        },
+        "training": {"epochs": 1, "batch_size": 4, "eval_batch_size": 8, "max_length": 64, "learning_rate": 1e-3,
+                     "logging_steps": 1, "threads": 1},
+    }
+    for key, value in extra.items():
+        raw[key] = value
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_config_refuses_unknown_keys_and_bad_types(tmp_path, tiny_models, data_files):
+    path = _config(tmp_path, tiny_models["nli3"], data_files)
+    raw = yaml.safe_load(path.read_text())
+    raw["training"]["epochz"] = 2
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match=r"training\.epochz: unknown key"):
+        load_finetune_config(path)
+    with pytest.raises(ConfigError, match=r"training\.batch_size: expected an integer"):
+        load_finetune_config(_config(tmp_path, tiny_models["nli3"], data_files), ["training.batch_size=big"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="malformed YAML .*line"):
+        load_finetune_config(bad)
+    with pytest.raises(ConfigError, match=r"data\.train\[0\]\.format"):
+        load_finetune_config(_config(tmp_path, tiny_models["nli3"], data_files), ["data.train=[{path: x, format: qa}]"])
+
+
+def test_overrides_apply_before_validation(tmp_path, tiny_models, data_files):
+    cfg = load_finetune_config(_config(tmp_path, tiny_models["nli3"], data_files),
+                               ["training.epochs=2", "output_dir=elsewhere", "training.learning_rate=3e-5"])
+    assert cfg.training.epochs == 2.0 and cfg.output_dir == "elsewhere" and cfg.training.learning_rate == 3e-5
+
+
+def test_stance_examples_become_template_pairs(tmp_path, data_files):
+    src = DataSource(path=data_files["stance"], format="stance", columns={"text": "tweet", "target": "topic", "label": "y"},
+                     labels={"FAVOR": "support", "AGAINST": "oppose", "NONE": "neutral"})
+    rows = [json.loads(l) for l in Path(data_files["stance"]).read_text().splitlines()]
+    tpl = TemplateSet()
+    pairs = stance_pairs(src, rows, tpl, AugmentArgs(both_hypotheses=True, composite_fraction=0, bystander_fraction=0),
+                         random.Random(0))
+    assert len(pairs) == 8  # two hypotheses per example
+    favor = [p for p in pairs if "the plan is good" in p.premise]
+    by_hyp = {("supports" in p.hypothesis): p.label for p in favor}
+    assert by_hyp == {True: "entailment", False: "contradiction"}
+    none = [p for p in pairs if "weather" in p.premise]
+    assert {p.label for p in none} == {"neutral"}
+    # the hypothesis is about the speaker named in the premise, with the classifier's own template
+    for p in pairs:
+        speaker = p.hypothesis.split(" supports ")[0].split(" opposes ")[0]
+        assert speaker.lower() in p.premise.lower()
+
+
+def test_composites_and_bystanders_attribute_per_actor(data_files):
+    src = DataSource(path=data_files["stance"], format="stance", columns={"text": "tweet", "target": "topic", "label": "y"},
+                     labels={"FAVOR": "support", "AGAINST": "oppose", "NONE": "neutral"})
+    rows = [json.loads(l) for l in Path(data_files["stance"]).read_text().splitlines()] * 10
+    pairs = stance_pairs(src, rows, TemplateSet(), AugmentArgs(composite_fraction=0.5, bystander_fraction=0.3), random.Random(1))
+    sources = {p.source.split(":")[-1] for p in pairs}
+    assert {"composite", "bystander"} <= sources
+    assert all(p.label == "neutral" for p in pairs if p.source.endswith("bystander"))
+    comp = [p for p in pairs if p.source.endswith("composite")]
+    # a composite premise carries hypotheses for two different speakers with different labels
+    premises = {}
+    for p in comp:
+        premises.setdefault(p.premise, set()).add(p.hypothesis.split(" ")[0])
+    assert any(len(v) == 2 for v in premises.values())
+
+
+def test_label_alignment_and_dedup():
+    pairs = [Pair("a", "b", "entailment", "s"), Pair("a", "c", "neutral", "s"), Pair("a", "d", "contradiction", "s")]
+    assert align_labels(pairs, {"contradiction": 0, "entailment": 1, "neutral": 2}) == [1, 2, 0]
+    assert align_labels(pairs, {"entailment": 0, "not_entailment": 1}) == [0, 1, 1]
+    with pytest.raises(ConfigError, match="not_entailment"):
+        align_labels([Pair("a", "b", "not_entailment", "rte")], {"entailment": 0, "neutral": 1, "contradiction": 2})
+    kept, dropped = dedup(pairs + [Pair(" A ", "B", "entailment", "dup")], [Pair("a", "c", "neutral", "eval")])
+    assert dropped == 2 and [p.hypothesis for p in kept] == ["b", "d"]
+
+
+def test_missing_column_names_the_fix(tmp_path, data_files):
+    src = DataSource(path=data_files["stance"], format="stance")
+    with pytest.raises(ConfigError, match=r"set columns\.label .*columns found: topic, tweet, y"):
+        build_pairs([src], TemplateSet(), AugmentArgs(), 0)
+
+
+def test_finetune_end_to_end_then_label(tmp_path, tiny_models, data_files, monkeypatch):
+    """Tiny base with a *permuted* NLI head: its label ids must be kept; train, save, reload, label."""
+    from stancekit.classifier import StanceClassifier
+    from stancekit.cli import main
+
+    cfg_path = _config(tmp_path, tiny_models["nli3_permuted"], data_files)
+    assert main(["finetune", str(cfg_path), "--set", "training.max_steps=3"]) == 0
+    run = tmp_path / "run"
+    for name in ("model/config.json", "model/model.safetensors", "config.resolved.yaml", "metrics.json", "README.md"):
+        assert (run / name).is_file(), name
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["global_steps"] == 3
+    assert metrics["dedup_dropped"] >= 3  # the eval pair appears 3 times in training data
+    assert 0.0 <= metrics["eval/tiny-eval/accuracy"] <= 1.0
+    conf = json.loads((run / "model/config.json").read_text())
+    assert conf["label2id"] == {"contradiction": 0, "entailment": 1, "neutral": 2}
+    card = (run / "README.md").read_text()
+    assert "tiny-nli" in card and "Hyper-parameters" in card and "tiny-eval" in card
+    clf = StanceClassifier.from_pretrained(run / "model")
+    doc = clf.label("Germany opposes the plan.\n\nFrance said nothing.", target="the plan",
+                    actors={"Germany": ["Germany"], "France": ["France"]}, progress=False)
+    assert [r.actor for r in doc.records] == ["Germany", "France"]
+    assert abs(sum(doc.records[0].stance_scores.values()) - 1) < 1e-5
+
+
+def test_new_head_on_a_plain_encoder_and_resume(tmp_path, tiny_models, data_files):
+    from stancekit.finetune import finetune
+
+    cfg_path = _config(tmp_path, tiny_models["generic"], data_files)
+    res = finetune(cfg_path, ["training.max_steps=2", "training.eval_steps=1"])
+    conf = json.loads((res.output_dir / "model/config.json").read_text())
+    assert conf["id2label"] == {"0": "entailment", "1": "neutral", "2": "contradiction"}
+    # a second run with more steps resumes from the saved checkpoint instead of starting over
+    res2 = finetune(cfg_path, ["training.max_steps=3", "training.eval_steps=1"])
+    assert res2.metrics["global_steps"] == 3
