@@ -1,0 +1,149 @@
+"""The decision rule: NLI probabilities of template hypotheses -> stance / sentiment scores.
+
+Pure functions on numpy arrays, so the rule can be tested with known numbers and reused by the
+fine-tuning and evaluation code. Inputs are rows ``[P(entailment), P(neutral), P(contradiction)]``
+(the column order of `stancekit.nli.Scores.probs`), one row per template of a label.
+
+3-way NLI model, with P_e(h), P_n(h), P_c(h) averaged over the templates of a label::
+
+    support = (P_e(sup) + P_c(opp)) / 2      # "X supports" entailed, or "X opposes" contradicted
+    oppose  = (P_e(opp) + P_c(sup)) / 2
+    neutral = (P_n(sup) + P_n(opp)) / 2      # the three sum to 1 by construction
+
+With neutral templates configured: neutral <- (neutral + P_e(neu)) / 2, then renormalise.
+
+2-way model (entailment / not_entailment)::
+
+    support ∝ P_e(sup) * (1 - P_e(opp))
+    oppose  ∝ P_e(opp) * (1 - P_e(sup))
+    neutral ∝ (1 - P_e(sup)) * (1 - P_e(opp))
+
+Sentiment uses the same rule with positive / negative templates.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+ENT, NEU, CON = 0, 1, 2
+
+
+def _mean(rows: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+    arr = np.asarray(rows, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.shape[0] == 0 or arr.shape[1] != 3:
+        raise ValueError(f"expected rows of [entailment, neutral, contradiction], got shape {arr.shape}")
+    return arr.mean(axis=0)
+
+
+def polar_scores(
+    pos: np.ndarray | Sequence[Sequence[float]],
+    neg: np.ndarray | Sequence[Sequence[float]],
+    neutral: np.ndarray | Sequence[Sequence[float]] | None = None,
+    *,
+    two_way: bool = False,
+    labels: tuple[str, str, str] = ("support", "oppose", "neutral"),
+) -> dict[str, float]:
+    """Distribution over (positive label, negative label, neutral) for one premise unit.
+
+    >>> s = polar_scores([[0.8, 0.1, 0.1]], [[0.1, 0.1, 0.8]])
+    >>> {k: round(v, 3) for k, v in s.items()}
+    {'support': 0.8, 'oppose': 0.1, 'neutral': 0.1}
+    >>> s = polar_scores([[0.6, 0.4, 0.0]], [[0.2, 0.8, 0.0]], two_way=True)
+    >>> {k: round(v, 3) for k, v in s.items()}
+    {'support': 0.545, 'oppose': 0.091, 'neutral': 0.364}
+    """
+    p, n = _mean(pos), _mean(neg)
+    if two_way:
+        e_p, e_n = p[ENT], n[ENT]
+        raw = np.array([e_p * (1 - e_n), e_n * (1 - e_p), (1 - e_p) * (1 - e_n)])
+    else:
+        raw = np.array([(p[ENT] + n[CON]) / 2, (n[ENT] + p[CON]) / 2, (p[NEU] + n[NEU]) / 2])
+    if neutral is not None and len(np.asarray(neutral)) > 0:
+        raw[2] = (raw[2] + _mean(neutral)[ENT]) / 2
+    total = raw.sum()
+    if not np.isfinite(total) or total <= 0:
+        raw = np.array([0.0, 0.0, 1.0])
+        total = 1.0
+    raw = raw / total
+    return {labels[0]: float(raw[0]), labels[1]: float(raw[1]), labels[2]: float(raw[2])}
+
+
+def stance_scores(
+    probs_by_label: Mapping[str, np.ndarray | Sequence[Sequence[float]]], *, two_way: bool = False
+) -> dict[str, float]:
+    """{support, oppose, neutral} from template probabilities keyed by stance label."""
+    return polar_scores(
+        probs_by_label["support"],
+        probs_by_label["oppose"],
+        probs_by_label.get("neutral"),
+        two_way=two_way,
+        labels=("support", "oppose", "neutral"),
+    )
+
+
+def sentiment_scores(
+    probs_by_label: Mapping[str, np.ndarray | Sequence[Sequence[float]]], *, two_way: bool = False
+) -> dict[str, float]:
+    """{positive, negative, neutral} from template probabilities keyed by sentiment label."""
+    return polar_scores(
+        probs_by_label["positive"],
+        probs_by_label["negative"],
+        probs_by_label.get("neutral"),
+        two_way=two_way,
+        labels=("positive", "negative", "neutral"),
+    )
+
+
+def decide(scores: Mapping[str, float], neutral_margin: float = 0.0, neutral: str = "neutral") -> str:
+    """Label of a distribution: the top polar label if it beats neutral by more than the margin.
+
+    >>> decide({"support": 0.45, "oppose": 0.15, "neutral": 0.40})
+    'support'
+    >>> decide({"support": 0.45, "oppose": 0.15, "neutral": 0.40}, neutral_margin=0.1)
+    'neutral'
+    >>> decide({"support": 0.30, "oppose": 0.25, "neutral": 0.45}, neutral_margin=-0.2)
+    'support'
+    """
+    polar = [(k, v) for k, v in scores.items() if k != neutral]
+    top, top_score = max(polar, key=lambda kv: kv[1])  # ties: first label in order
+    return top if top_score - scores.get(neutral, 0.0) > neutral_margin else neutral
+
+
+def polar_mass(scores: Mapping[str, float], neutral: str = "neutral") -> float:
+    """1 - neutral: how decisive a unit is, whichever way."""
+    return 1.0 - float(scores.get(neutral, 0.0))
+
+
+def pick_unit(distributions: Sequence[Mapping[str, float]], neutral: str = "neutral") -> int:
+    """Index of the most decisive unit (highest polar mass; ties: the first).
+
+    >>> pick_unit([{"support": .2, "oppose": .1, "neutral": .7}, {"support": .1, "oppose": .6, "neutral": .3}])
+    1
+    """
+    if not distributions:
+        raise ValueError("no premise units to choose from")
+    best, best_mass = 0, -1.0
+    for i, dist in enumerate(distributions):
+        mass = polar_mass(dist, neutral)
+        if mass > best_mass + 1e-12:
+            best, best_mass = i, mass
+    return best
+
+
+def zero_shot_rule(entail_logits: Sequence[float], labels: Sequence[str]) -> tuple[str, dict[str, float]]:
+    """The transformers zero-shot pipeline's rule (``multi_label=False``): softmax over the label
+    hypotheses' entailment logits; returns (argmax label, scores). Used as a benchmark baseline.
+
+    >>> zero_shot_rule([2.0, 0.0, 0.0], ["support", "oppose", "neutral"])[0]
+    'support'
+    """
+    x = np.asarray(entail_logits, dtype=np.float64)
+    if x.shape != (len(labels),) or len(labels) == 0:
+        raise ValueError(f"need one entailment logit per label, got {x.shape} for {len(labels)} labels")
+    e = np.exp(x - x.max())
+    p = e / e.sum()
+    scores = {lab: float(v) for lab, v in zip(labels, p)}
+    return labels[int(np.argmax(p))], scores

@@ -1,0 +1,461 @@
+"""NLI model loading and batched (premise, hypothesis) scoring.
+
+`NLIScorer` wraps any transformers sequence-classification model trained for NLI. It finds the
+entailment / neutral / contradiction (or entailment / not_entailment) ids in ``config.id2label``
+instead of assuming an order: NLI checkpoints on the hub disagree on label order, and a wrong
+guess silently swaps "supports" and "opposes".
+
+Scoring is built for many short pairs (a document asks ~4 hypotheses per premise): identical
+pairs are scored once, each unique pair is tokenised once with the tokenizer's pair API
+(truncating the premise only — a cut hypothesis would change the question), pairs are sorted by
+token length and packed into batches under a token budget (so padding stays small), and a batch
+that runs out of GPU memory is halved and retried instead of failing the run.
+
+Two outputs are kept (see `Scores`): probabilities in a fixed column order
+``[entailment, neutral, contradiction]`` for stancekit's decision rule, and the raw entailment
+logit of each pair, which the transformers zero-shot pipeline's rule (softmax over the label
+hypotheses' entailment logits) needs for the benchmark comparison.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .errors import ConfigError, ModelError
+
+logger = logging.getLogger(__name__)
+
+#: Column order of `Scores.probs` / `NLIScorer.score` output.
+COLUMNS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
+ENT, NEU, CON = 0, 1, 2
+
+_LABEL_NAMES: dict[str, str] = {
+    "entailment": "entailment",
+    "entails": "entailment",
+    "entail": "entailment",
+    "neutral": "neutral",
+    "contradiction": "contradiction",
+    "contradicts": "contradiction",
+    "contradict": "contradiction",
+    "not_entailment": "not_entailment",
+    "non_entailment": "not_entailment",
+    "not_entails": "not_entailment",
+}
+
+
+def _norm_label(label: str) -> str:
+    return str(label).strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def resolve_label_ids(
+    id2label: Mapping[int, str], num_labels: int, label_mapping: Mapping[str, int] | None = None, source: str = "model"
+) -> dict[str, int]:
+    """Map NLI label names to output ids: 3-way {entailment, neutral, contradiction} or 2-way
+    {entailment, not_entailment}.
+
+    ``label_mapping`` (from the config) overrides ``id2label``; it is the only way to use a model
+    whose labels are generic (``LABEL_0``...), because guessing their order is unsafe.
+
+    >>> resolve_label_ids({0: "CONTRADICTION", 1: "entailment", 2: "Neutral"}, 3)
+    {'contradiction': 0, 'entailment': 1, 'neutral': 2}
+    >>> resolve_label_ids({0: "entailment", 1: "not_entailment"}, 2)
+    {'entailment': 0, 'not_entailment': 1}
+    """
+    if label_mapping:
+        ids = {_LABEL_NAMES.get(_norm_label(k), _norm_label(k)): int(v) for k, v in label_mapping.items()}
+        bad = [v for v in ids.values() if not 0 <= v < num_labels]
+        if bad:
+            raise ModelError(f"{source}: label_mapping id {bad[0]} is out of range (model has {num_labels} labels)")
+        where = "label_mapping"
+    else:
+        ids = {}
+        unknown = []
+        for raw_id, raw_name in sorted(((int(k), v) for k, v in id2label.items()), key=lambda kv: kv[0]):
+            name = _LABEL_NAMES.get(_norm_label(raw_name))
+            if name is None or name in ids:
+                unknown.append(str(raw_name))
+            else:
+                ids[name] = raw_id
+        labels = ", ".join(str(id2label[k]) for k in sorted(id2label, key=int))
+        if unknown:
+            if all(_norm_label(u).startswith("label_") for u in unknown):
+                raise ModelError(
+                    f"{source}: labels {labels} are generic; set label_mapping "
+                    "(e.g. {entailment: 0, neutral: 1, contradiction: 2}) in the config"
+                )
+            raise ModelError(
+                f"{source}: labels {labels} are not NLI labels (need entailment/neutral/contradiction "
+                "or entailment/not_entailment); set label_mapping in the config if the ids are known"
+            )
+        where = "config.id2label"
+    names = set(ids)
+    if names == {"entailment", "neutral", "contradiction"} or names == {"entailment", "not_entailment"}:
+        if len(ids) != num_labels:
+            raise ModelError(f"{source}: {where} names {len(ids)} labels but the model has {num_labels} outputs")
+        return ids
+    raise ModelError(
+        f"{source}: {where} gives {sorted(names)}; need entailment/neutral/contradiction or entailment/not_entailment"
+    )
+
+
+@dataclass
+class Scores:
+    """Scores of n pairs.
+
+    ``probs``: (n, 3) float32, columns [entailment, neutral, contradiction] (2-way models:
+    [p_ent, 1 - p_ent, 0]). ``entail_logits``: (n,) float32, the raw entailment logit (for
+    the zero-shot pipeline's rule). ``truncated``: how many pairs the tokenizer had to cut
+    (0 when premises come from `stancekit.windows`, which sizes them to fit).
+    """
+
+    probs: np.ndarray
+    entail_logits: np.ndarray
+    truncated: int = 0
+
+
+def _is_local_path(name: str) -> bool:
+    if os.path.exists(name):
+        return True
+    if name.startswith(("/", "./", "../", "~", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return True
+    return name.count("/") > 1 or "\\" in name
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+class NLIScorer:
+    """A loaded NLI model + tokenizer that scores (premise, hypothesis) pairs in batches."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        label_ids: Mapping[str, int],
+        *,
+        name: str = "model",
+        max_length: int = 256,
+        batch_size: int = 32,
+        token_budget: int = 8192,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.label_ids = dict(label_ids)
+        self.two_way = "not_entailment" in self.label_ids
+        self.name = name
+        self.max_length = int(max_length)
+        self.batch_size = int(batch_size)
+        self.token_budget = int(token_budget)
+        model_max = getattr(tokenizer, "model_max_length", None)
+        if isinstance(model_max, int) and 0 < model_max < self.max_length:
+            self.max_length = model_max
+        self._n_special_pair = tokenizer.num_special_tokens_to_add(pair=True)
+        self._hyp_len_cache: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | os.PathLike,
+        label_mapping: Mapping[str, int] | None = None,
+        device: str = "auto",
+        dtype: str = "auto",
+        trust_remote_code: bool = False,
+        *,
+        max_length: int = 256,
+        batch_size: int = 32,
+        token_budget: int = 8192,
+    ) -> "NLIScorer":
+        """Load a local folder or hub id; every failure is a one-line ModelError naming the path.
+
+        Weights must be safetensors (``use_safetensors=True``): pickle checkpoints can run code
+        on load. Remote code runs only when ``trust_remote_code`` is passed explicitly.
+        """
+        name = str(name_or_path)
+        local = _is_local_path(name)
+        if local:
+            path = Path(name).expanduser()
+            if not path.exists():
+                raise ModelError(f"model not found: {name}")
+            if not path.is_dir():
+                raise ModelError(f"model path is not a folder: {name}")
+            if not (path / "config.json").is_file():
+                raise ModelError(f"{name}: no config.json (not a transformers model folder)")
+            name = str(path)
+        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+        try:
+            offline = True  # a local folder, or a hub id already cached, loads without the network
+            try:
+                config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code, local_files_only=True)
+            except OSError:
+                if local:
+                    raise
+                offline = False
+                config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
+        except (OSError, ValueError, json.JSONDecodeError, KeyError) as exc:
+            if not local:
+                raise ModelError(
+                    f"model not found: {name} (not a local folder, and the hub is unreachable or has no such model)"
+                ) from None
+            raise ModelError(f"{name}: cannot read config.json: {_first_line(exc)}") from None
+        archs = getattr(config, "architectures", None) or []
+        if archs and not any(a.endswith("ForSequenceClassification") for a in archs):
+            raise ModelError(
+                f"{name}: not a sequence-classification model (architectures: {', '.join(archs)})"
+            )
+        num_labels = int(getattr(config, "num_labels", len(config.id2label)))
+        label_ids = resolve_label_ids(config.id2label, num_labels, label_mapping, source=name)
+
+        dev = _resolve_device(device)
+        torch_dtype = _resolve_dtype(dtype, dev)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(
+                name, trust_remote_code=trust_remote_code, local_files_only=offline
+            )
+        except Exception as exc:  # tokenizers raise many types for broken files
+            raise ModelError(f"{name}: cannot load tokenizer: {_first_line(exc)}") from None
+        if not getattr(tokenizer, "is_fast", False):
+            logger.info("%s: slow tokenizer in use", name)
+        try:
+            model, info = AutoModelForSequenceClassification.from_pretrained(
+                name,
+                config=config,
+                use_safetensors=True,
+                trust_remote_code=trust_remote_code,
+                dtype=torch_dtype,
+                output_loading_info=True,
+                local_files_only=offline,
+            )
+        except ValueError as exc:
+            msg = _first_line(exc)
+            if "Unrecognized configuration class" in msg or "sequence classification" in msg.lower():
+                raise ModelError(f"{name}: not a sequence-classification model ({config.model_type})") from None
+            raise ModelError(f"{name}: cannot load model weights: {msg}") from None
+        except OSError as exc:
+            msg = _first_line(exc)
+            if local and not any(Path(name).glob("*.safetensors")):
+                extra = " (pickle .bin weights are refused; convert them to safetensors)" if any(
+                    Path(name).glob("*.bin")
+                ) else ""
+                raise ModelError(f"{name}: no model.safetensors weights{extra}") from None
+            raise ModelError(f"{name}: cannot load model weights: {msg}") from None
+        except Exception as exc:  # safetensors header errors, torch errors on corrupt files
+            raise ModelError(f"{name}: cannot load model weights (corrupt file?): {_first_line(exc)}") from None
+        missing = [k for k in (info or {}).get("missing_keys", []) if "classifier" in k or "score" in k]
+        if missing:
+            raise ModelError(
+                f"{name}: weights have no trained classification head (missing {missing[0]}); "
+                "not a sequence-classification model"
+            )
+        model.to(dev)
+        model.eval()
+        return cls(
+            model,
+            tokenizer,
+            label_ids,
+            name=str(name_or_path),
+            max_length=max_length,
+            batch_size=batch_size,
+            token_budget=token_budget,
+        )
+
+    @property
+    def device(self) -> Any:
+        return next(self.model.parameters()).device
+
+    # ------------------------------------------------------------------ token counting
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` alone, without special tokens (what windows.py sizes premises with)."""
+        return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    def max_premise_tokens(self, hypothesis: str | Sequence[str]) -> int:
+        """Premise tokens that fit with ``hypothesis`` (or the longest of several) in max_length.
+
+        window = max_length - hypothesis tokens - special tokens of a pair. Raises ConfigError if
+        a hypothesis leaves no room (a template far too long for max_length).
+        """
+        hyps = [hypothesis] if isinstance(hypothesis, str) else list(hypothesis)
+        longest = 0
+        for h in hyps:
+            if h not in self._hyp_len_cache:
+                self._hyp_len_cache[h] = self.count_tokens(h)
+            longest = max(longest, self._hyp_len_cache[h])
+        room = self.max_length - longest - self._n_special_pair
+        if room < 8:
+            raise ConfigError(
+                f"max_length {self.max_length} leaves no room for a premise next to hypothesis "
+                f"{max(hyps, key=len)!r}; raise max_length or shorten the template"
+            )
+        return room
+
+    # ------------------------------------------------------------------ scoring
+    def score(
+        self, pairs: Sequence[tuple[str, str]], batch_size: int | None = None, progress: bool | None = None
+    ) -> np.ndarray:
+        """(n, 3) float32 probabilities, columns [entailment, neutral, contradiction]."""
+        return self.score_full(pairs, batch_size=batch_size, progress=progress).probs
+
+    def score_full(
+        self, pairs: Sequence[tuple[str, str]], batch_size: int | None = None, progress: bool | None = None
+    ) -> Scores:
+        """Probabilities and entailment logits of every pair (see `Scores`).
+
+        ``progress``: None shows a tqdm bar only when there are more than two batches; False
+        never; True always.
+        """
+        import torch
+
+        n = len(pairs)
+        if n == 0:
+            return Scores(np.zeros((0, 3), np.float32), np.zeros((0,), np.float32), 0)
+        cap = int(batch_size or self.batch_size)
+        if cap < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {cap}")
+        index: dict[tuple[str, str], int] = {}
+        inverse = np.empty(n, dtype=np.int64)
+        for i, pair in enumerate(pairs):
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                pair = tuple(pair)  # type: ignore[assignment]
+            inverse[i] = index.setdefault(pair, len(index))  # type: ignore[arg-type]
+        unique = list(index)
+        premises = [p for p, _ in unique]
+        hypotheses = [h for _, h in unique]
+        for h in set(hypotheses):
+            self.max_premise_tokens(h)  # refuses a hypothesis that cannot fit
+        truncated = self._count_truncated(premises, hypotheses)
+        if truncated:
+            logger.warning("%d of %d pairs exceed max_length %d; premises truncated", truncated, len(unique), self.max_length)
+        enc = self.tokenizer(premises, hypotheses, truncation="only_first", max_length=self.max_length)
+        features = [{k: enc[k][i] for k in enc.keys()} for i in range(len(unique))]
+        lengths = np.array([len(f["input_ids"]) for f in features])
+        order = np.argsort(lengths, kind="stable")
+        batches = self._plan_batches(order, lengths, cap)
+
+        n_labels = int(self.model.config.num_labels)
+        logits_out = np.zeros((len(unique), n_labels), dtype=np.float32)
+        show = (len(batches) > 2) if progress is None else bool(progress)
+        bar = None
+        if show:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(unique), desc="NLI pairs", unit="pair", leave=False)
+        try:
+            with torch.inference_mode():
+                for batch in batches:
+                    self._run(batch, features, logits_out)
+                    if bar is not None:
+                        bar.update(len(batch))
+        finally:
+            if bar is not None:
+                bar.close()
+
+        probs_full = _softmax(logits_out)
+        probs = np.zeros((len(unique), 3), dtype=np.float32)
+        ent = probs_full[:, self.label_ids["entailment"]]
+        probs[:, ENT] = ent
+        if self.two_way:
+            probs[:, NEU] = 1.0 - ent
+        else:
+            probs[:, NEU] = probs_full[:, self.label_ids["neutral"]]
+            probs[:, CON] = probs_full[:, self.label_ids["contradiction"]]
+        ent_logits = logits_out[:, self.label_ids["entailment"]]
+        return Scores(probs[inverse], ent_logits[inverse].astype(np.float32), truncated)
+
+    def _count_truncated(self, premises: list[str], hypotheses: list[str]) -> int:
+        """How many pairs would be cut at max_length (premise and hypothesis counted once each)."""
+        plen = {p: self.count_tokens(p) for p in set(premises)}
+        return sum(
+            1
+            for p, h in zip(premises, hypotheses)
+            if plen[p] + self._hyp_len_cache.get(h, 0) + self._n_special_pair > self.max_length
+        )
+
+    def _plan_batches(self, order: np.ndarray, lengths: np.ndarray, cap: int) -> list[list[int]]:
+        """Length-sorted batches of at most ``cap`` pairs and ``token_budget`` padded tokens."""
+        batches: list[list[int]] = []
+        cur: list[int] = []
+        for i in order.tolist():
+            longest = int(lengths[i])  # ascending order: the newest item is the longest
+            if cur and (len(cur) >= cap or (len(cur) + 1) * longest > self.token_budget):
+                batches.append(cur)
+                cur = []
+            cur.append(i)
+        if cur:
+            batches.append(cur)
+        return batches
+
+    def _run(self, batch: list[int], features: list[dict], out: np.ndarray) -> None:
+        """Forward one batch; on out-of-memory, halve it and go on (a lone pair that fails is fatal)."""
+        import torch
+
+        try:
+            padded = self.tokenizer.pad([features[i] for i in batch], padding=True, return_tensors="pt")
+            inputs = {k: v.to(self.device) for k, v in padded.items()}
+            if "attention_mask" not in inputs:
+                inputs["attention_mask"] = (inputs["input_ids"] != self.tokenizer.pad_token_id).long()
+            logits = self.model(**inputs).logits
+            out[batch] = logits.float().cpu().numpy()
+        except RuntimeError as exc:
+            if not _is_oom(exc):
+                raise
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if len(batch) == 1:
+                raise ModelError(
+                    f"{self.name}: out of memory on a single pair of {len(features[batch[0]]['input_ids'])} tokens; "
+                    "lower max_length or use --device cpu"
+                ) from None
+            half = len(batch) // 2
+            logger.warning("out of memory on a batch of %d pairs; retrying in halves", len(batch))
+            self.batch_size = max(1, min(self.batch_size, half))
+            self._run(batch[:half], features, out)
+            self._run(batch[half:], features, out)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(x)
+    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+def _resolve_device(device: str) -> Any:
+    import torch
+
+    if device in (None, "", "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ConfigError(f"device {device!r} is not a valid torch device: {_first_line(exc)}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r}: CUDA is not available on this machine")
+    return dev
+
+
+def _resolve_dtype(dtype: str, device: Any) -> Any:
+    import torch
+
+    if dtype in (None, "", "auto"):
+        return torch.float16 if device.type == "cuda" else torch.float32
+    table = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+    if dtype not in table:
+        raise ConfigError(f"dtype {dtype!r}: expected auto, float32, float16 or bfloat16")
+    return table[dtype]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+

@@ -1,0 +1,216 @@
+"""NLIScorer: label ids from config.id2label, batching that does not change results, errors."""
+from __future__ import annotations
+
+import doctest
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from stancekit import nli
+from stancekit.errors import ModelError
+from stancekit.nli import NLIScorer
+
+PAIRS = [
+    ("Russia welcomed the plan.", "Russia supports the plan."),
+    ("Russia welcomed the plan.", "Russia opposes the plan."),
+    ("Zelensky is against this plan, and the likelihood of his acceptance seems very low.", "Zelensky opposes the plan."),
+    ("Germany and France are also against the plan.", "Germany supports the plan."),
+    ("Trump threatened other measures against them.", "Trump is portrayed negatively."),
+    ("Russia welcomed the plan.", "Russia supports the plan."),  # duplicate
+]
+
+
+def manual_probs(scorer: NLIScorer, pairs) -> np.ndarray:
+    """One pair at a time, no padding: the reference the batched path must reproduce."""
+    rows = []
+    with torch.no_grad():
+        for p, h in pairs:
+            enc = scorer.tokenizer(p, h, return_tensors="pt")
+            rows.append(torch.softmax(scorer.model(**enc).logits[0], -1).numpy())
+    return np.array(rows)
+
+
+def test_doctests():
+    assert doctest.testmod(nli).failed == 0
+
+
+def test_three_way_scores_match_unbatched_forward(nli3_scorer):
+    scorer = nli3_scorer
+    assert scorer.label_ids == {"entailment": 0, "neutral": 1, "contradiction": 2} and not scorer.two_way
+    scores = scorer.score_full(PAIRS, batch_size=2)
+    ref = manual_probs(scorer, PAIRS)
+    assert scores.probs.shape == (len(PAIRS), 3) and scores.probs.dtype == np.float32
+    np.testing.assert_allclose(scores.probs, ref, atol=1e-5)
+    np.testing.assert_allclose(scores.probs.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(scores.probs[0], scores.probs[5])
+    assert np.ptp(scores.probs[:, 0]) > 0.05  # the tiny model does react to its input
+    np.testing.assert_allclose(scorer.score(PAIRS), scores.probs, atol=1e-5)  # other batch sizes
+
+
+def test_entail_logits_are_the_raw_logits(nli3_scorer):
+    scores = nli3_scorer.score_full(PAIRS[:3])
+    with torch.no_grad():
+        enc = nli3_scorer.tokenizer(PAIRS[1][0], PAIRS[1][1], return_tensors="pt")
+        logit = nli3_scorer.model(**enc).logits[0, 0].item()
+    assert scores.entail_logits[1] == pytest.approx(logit, abs=1e-4)
+
+
+def test_permuted_labels_are_read_from_config(tiny_models, nli3_scorer):
+    permuted = NLIScorer.from_pretrained(tiny_models["nli3_permuted"], device="cpu")
+    assert permuted.label_ids == {"contradiction": 0, "entailment": 1, "neutral": 2}
+    base = nli3_scorer.score(PAIRS)  # same weights; output k means LABELS_3[k] there
+    got = permuted.score(PAIRS)
+    # in the permuted model, output 0 is called contradiction, 1 entailment, 2 neutral
+    np.testing.assert_allclose(got[:, 0], base[:, 1], atol=1e-6)
+    np.testing.assert_allclose(got[:, 1], base[:, 2], atol=1e-6)
+    np.testing.assert_allclose(got[:, 2], base[:, 0], atol=1e-6)
+
+
+def test_generic_labels_need_an_explicit_mapping(tiny_models, nli3_scorer):
+    with pytest.raises(ModelError, match="generic.*label_mapping"):
+        NLIScorer.from_pretrained(tiny_models["generic"], device="cpu")
+    mapped = NLIScorer.from_pretrained(
+        tiny_models["generic"], label_mapping={"entailment": 0, "neutral": 1, "contradiction": 2}, device="cpu"
+    )
+    np.testing.assert_allclose(mapped.score(PAIRS), nli3_scorer.score(PAIRS), atol=1e-6)
+    with pytest.raises(ModelError, match="out of range"):
+        NLIScorer.from_pretrained(tiny_models["generic"], label_mapping={"entailment": 5, "not_entailment": 1})
+    with pytest.raises(ModelError, match="2 labels but the model has 3"):
+        NLIScorer.from_pretrained(tiny_models["generic"], label_mapping={"entailment": 0, "not_entailment": 1})
+
+
+def test_two_way_model(tiny_models):
+    scorer = NLIScorer.from_pretrained(tiny_models["nli2"], device="cpu")
+    assert scorer.two_way and scorer.label_ids == {"entailment": 0, "not_entailment": 1}
+    probs = scorer.score(PAIRS)
+    ref = manual_probs(scorer, PAIRS)
+    np.testing.assert_allclose(probs[:, 0], ref[:, 0], atol=1e-5)
+    np.testing.assert_allclose(probs[:, 1], 1 - ref[:, 0], atol=1e-5)
+    assert (probs[:, 2] == 0).all()
+
+
+def test_non_nli_labels_are_refused(tiny_models):
+    with pytest.raises(ModelError) as info:
+        NLIScorer.from_pretrained(tiny_models["sentiment"], device="cpu")
+    assert "NEGATIVE, POSITIVE are not NLI labels" in str(info.value)
+    assert str(tiny_models["sentiment"]) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "id2label, expected",
+    [
+        ({0: "ENTAILMENT", 1: "NEUTRAL", 2: "CONTRADICTION"}, {"entailment": 0, "neutral": 1, "contradiction": 2}),
+        ({0: "entails", 1: "non-entailment"}, {"entailment": 0, "not_entailment": 1}),
+        ({0: "not entailment", 1: "Entailment"}, {"not_entailment": 0, "entailment": 1}),
+    ],
+)
+def test_label_name_variants(id2label, expected):
+    assert nli.resolve_label_ids(id2label, len(id2label)) == expected
+
+
+@pytest.mark.parametrize("id2label", [{0: "entailment", 1: "neutral"}, {0: "entailment", 1: "entailment", 2: "neutral"}])
+def test_incomplete_label_sets_are_refused(id2label):
+    with pytest.raises(ModelError):
+        nli.resolve_label_ids(id2label, len(id2label))
+
+
+def test_token_budget_and_batch_cap_shape_batches(nli3_scorer):
+    scorer = nli3_scorer
+    lengths = np.array([5, 30, 10, 12, 31, 6])
+    order = np.argsort(lengths, kind="stable")
+    old = scorer.token_budget
+    try:
+        scorer.token_budget = 64
+        batches = scorer._plan_batches(order, lengths, cap=3)
+    finally:
+        scorer.token_budget = old
+    assert sorted(i for b in batches for i in b) == list(range(6))
+    for b in batches:
+        assert len(b) <= 3 and len(b) * max(lengths[b]) <= 64
+    assert [list(lengths[b]) for b in batches] == [[5, 6, 10], [12, 30], [31]]
+
+
+def test_out_of_memory_batch_is_halved(tiny_models):
+    scorer = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", batch_size=8)
+    expected = scorer.score(PAIRS)
+    real_forward = scorer.model.forward
+    calls = []
+
+    def forward(*args, **kwargs):
+        n = kwargs["input_ids"].shape[0]
+        calls.append(n)
+        if n > 2:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real_forward(*args, **kwargs)
+
+    scorer.model.forward = forward
+    try:
+        got = scorer.score(PAIRS)
+    finally:
+        scorer.model.forward = real_forward
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert calls == [5, 2, 3, 1, 2]  # 5 unique pairs -> 2 + 3 -> the 3 fails again -> 1 + 2
+    assert scorer.batch_size <= 2
+
+
+def test_hypothesis_is_never_truncated(tiny_models):
+    scorer = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", max_length=24)
+    hyp = "Russia opposes the plan."
+    room = scorer.max_premise_tokens(hyp)
+    long_premise = " ".join(["the people will vote against the plan"] * 10)
+    scores = scorer.score_full([(long_premise, hyp), ("Russia welcomed the plan.", hyp)])
+    assert scores.truncated == 1
+    enc = scorer.tokenizer(long_premise, hyp, truncation="only_first", max_length=24)
+    assert len(enc["input_ids"]) == 24
+    assert scorer.tokenizer.decode(enc["input_ids"]).endswith("russia opposes the plan. [SEP]")
+    fits = " ".join(long_premise.split()[:room])
+    assert scorer.count_tokens(fits) == room
+    assert len(scorer.tokenizer(fits, hyp)["input_ids"]) == 24
+
+
+def test_empty_input(nli3_scorer):
+    assert nli3_scorer.score([]).shape == (0, 3)
+
+
+# ------------------------------------------------------------------ load errors
+def test_missing_model_folder(tmp_path):
+    with pytest.raises(ModelError, match="^model not found: .*nope$"):
+        NLIScorer.from_pretrained(tmp_path / "nope")
+
+
+def test_folder_without_config(tmp_path):
+    with pytest.raises(ModelError, match="no config.json"):
+        NLIScorer.from_pretrained(tmp_path)
+
+
+def test_corrupt_weights(tiny_models, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_models["nli3"], bad)
+    (bad / "model.safetensors").write_bytes(b"\x00\x01 not a safetensors file" * 10)
+    with pytest.raises(ModelError) as info:
+        NLIScorer.from_pretrained(bad, device="cpu")
+    assert str(bad) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_pickle_weights_are_refused(tiny_models, tmp_path):
+    from safetensors.torch import load_file
+
+    bad = tmp_path / "pickle"
+    shutil.copytree(tiny_models["nli3"], bad)
+    state = load_file(bad / "model.safetensors")
+    (bad / "model.safetensors").unlink()
+    torch.save(state, bad / "pytorch_model.bin")
+    with pytest.raises(ModelError, match="pickle"):
+        NLIScorer.from_pretrained(bad, device="cpu")
+
+
+def test_model_without_classification_head(tmp_path, tiny_models):
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    cfg = BertConfig(vocab_size=80, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    BertModel(cfg).save_pretrained(tmp_path / "base")
+    AutoTokenizer.from_pretrained(tiny_models["nli3"]).save_pretrained(tmp_path / "base")
+    with pytest.raises(ModelError, match="not a sequence-classification model"):
+        NLIScorer.from_pretrained(tmp_path / "base", device="cpu")
