@@ -113,7 +113,7 @@ def _banned_texts(paths: list[str]) -> tuple[set[str], set[str]]:
         for row in load_rows(DataSource(path=p)):
             if "premise" in row and "hypothesis" in row:
                 pairs.add(pair_key(row["premise"], row["hypothesis"]))
-            for col in ("text", "premise", "sentence_normalized"):
+            for col in ("text", "premise", "sentence_normalized", "perspective", "argument", "claim", "tweet"):
                 if row.get(col):
                     texts.add(premise_key(row[col]))
     return pairs, texts
