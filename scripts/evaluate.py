@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Evaluate stancekit against baselines on the gold set (same options as `stancekit evaluate`).
+
+Example: python scripts/evaluate.py --split contrast -o results/eval-contrast
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from stancekit.errors import StancekitError  # noqa: E402
+from stancekit.evaluation.run import add_arguments, run_from_args  # noqa: E402
+
+
+def _quiet() -> None:
+    """Loading bars and label-name warnings from transformers are noise in a report script."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="evaluate.py", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    _quiet()
+    try:
+        return run_from_args(args)
+    except StancekitError as exc:
+        print(f"evaluate.py: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
