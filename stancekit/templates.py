@@ -52,7 +52,10 @@ def validate_templates(
         for i, tpl in enumerate(items):
             if not isinstance(tpl, str) or not tpl.strip():
                 raise ConfigError(f"{where}.{label}[{i}]: template must be a non-empty string")
-            slots = _slots(tpl)
+            try:
+                slots = _slots(tpl)
+            except ConfigError as exc:  # unbalanced braces: name the key path too
+                raise ConfigError(f"{where}.{label}[{i}]: {exc}") from None
             if "actor" not in slots:
                 raise ConfigError(f"{where}.{label}[{i}]: template {tpl!r} has no {{actor}} slot")
             unknown = slots - allowed
