@@ -105,6 +105,7 @@ class StanceClassifier:
             max_length=cfg.max_length,
             batch_size=cfg.batch_size,
             token_budget=cfg.token_budget,
+            backend=cfg.backend,
         )
         return cls(scorer, cfg, model_name=name)
 

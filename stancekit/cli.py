@@ -81,6 +81,8 @@ def _run_label(args: argparse.Namespace) -> int:
 
     if args.batch_size is not None and args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.target is not None and not args.target.strip():
+        raise ConfigError(f"--target: empty value {args.target!r} (expected the stance target, e.g. 'the plan')")
     text = _read_input(args.file, args.encoding)
     config = load_config(args.config)
     actors = []

@@ -21,7 +21,10 @@ from .templates import TemplateSet
 
 PREMISE_MODES: tuple[str, ...] = ("sentences", "paragraph")
 NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
-DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16")
+#: "int8" = float32 weights quantised to int8 on load (dynamic quantisation of nn.Linear; CPU only).
+DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "int8")
+#: Inference engine: "torch" (eager PyTorch) or "onnx" (ONNX Runtime export, CPU; stancekit[onnx]).
+BACKENDS: tuple[str, ...] = ("torch", "onnx")
 
 
 def default_config_path() -> Path:
@@ -51,6 +54,7 @@ class LabelConfig:
     decision: DecisionConfig = field(default_factory=DecisionConfig)
     device: str = "auto"
     dtype: str = "auto"
+    backend: str = "torch"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -87,6 +91,8 @@ class LabelConfig:
             raise ConfigError(f"{where}: device must be a string such as auto, cpu or cuda:0")
         if self.dtype not in DTYPES:
             raise ConfigError(f"{where}: dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"{where}: backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
     def with_overrides(self, **overrides: Any) -> "LabelConfig":
         """A copy with some keys replaced (e.g. ``batch_size=8``, ``neutral_margin=0.1``); None means keep."""
@@ -117,6 +123,7 @@ class LabelConfig:
             "decision": {"neutral_margin": self.decision.neutral_margin},
             "device": self.device,
             "dtype": self.dtype,
+            "backend": self.backend,
         }
 
     def to_yaml(self) -> str:

@@ -127,6 +127,57 @@ def _is_local_path(name: str) -> bool:
     return name.count("/") > 1 or "\\" in name
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+_LOCAL_HINT = "pass a local model folder instead, e.g. --model ./models/nli (a path with a slash or that exists)"
+
+
+def _offline_env() -> str | None:
+    """The offline variable that is set (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE), if any."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().lower() in _TRUE:
+            return var
+    return None
+
+
+def _in_hub_cache(name: str) -> bool:
+    """Whether hub id ``name`` has a config.json in the local hub cache (a file-system check only)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except Exception:  # an invalid repo id, an old huggingface_hub: let transformers decide
+        return False
+
+
+def _hub_unreachable() -> str | None:
+    """A reason the hub cannot be reached, found without waiting (its host name does not resolve).
+
+    huggingface_hub retries a failed request with back-off (about 25 s in all) before giving up;
+    a failed DNS lookup is certain enough to stop at once. Behind a proxy the local resolver may not
+    know the hub's name although the hub is reachable, so no verdict is given then.
+    """
+    import socket
+    from urllib.parse import urlparse
+
+    if any(os.environ.get(v) for v in _PROXY_VARS):
+        return None
+    try:
+        from huggingface_hub import constants
+
+        endpoint = constants.ENDPOINT
+    except Exception:  # pragma: no cover - very old huggingface_hub
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    host = urlparse(endpoint).hostname
+    if not host:
+        return None
+    try:
+        socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc.strerror or exc}"
+    return None
+
+
 def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
@@ -172,8 +223,12 @@ class NLIScorer:
         max_length: int = 256,
         batch_size: int = 32,
         token_budget: int = 8192,
+        backend: str = "torch",
     ) -> "NLIScorer":
         """Load a local folder or hub id; every failure is a one-line ModelError naming the path.
+
+        ``dtype="int8"``: dynamic int8 quantisation on CPU (`quantize_int8`). ``backend="onnx"``:
+        run the model with ONNX Runtime (`stancekit.onnx_backend`; CPU, cached export).
 
         Weights must be safetensors (``use_safetensors=True``): pickle checkpoints can run code
         on load. Remote code runs only when ``trust_remote_code`` is passed explicitly.
@@ -189,6 +244,21 @@ class NLIScorer:
             if not (path / "config.json").is_file():
                 raise ModelError(f"{name}: no config.json (not a transformers model folder)")
             name = str(path)
+        elif not _in_hub_cache(name):
+            # Only now is the network needed; fail at once rather than after the hub client's
+            # retries (and before transformers, whose first hub call may itself go online).
+            var = _offline_env()
+            if var:
+                raise ModelError(
+                    f"model not found: {name} is not a local folder nor in the hub cache, and {var} is set "
+                    f"so the hub is not contacted; {_LOCAL_HINT}"
+                )
+            why = _hub_unreachable()
+            if why:
+                raise ModelError(
+                    f"model not found: {name} is not a local folder nor in the hub cache, and the hub is "
+                    f"unreachable ({why}); {_LOCAL_HINT}"
+                )
         from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
         try:
@@ -200,12 +270,21 @@ class NLIScorer:
                     raise
                 offline = False
                 config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
+        except ModelError:
+            raise
         except (OSError, ValueError, json.JSONDecodeError, KeyError) as exc:
+            msg = _first_line(exc)
+            if "custom code" in msg or "trust_remote_code" in msg:
+                raise ModelError(
+                    f"{name}: the model needs its own Python code (auto_map in config.json), which stancekit "
+                    "does not run unless you pass --trust-remote-code (trust_remote_code=True); read that code first"
+                ) from None
             if not local:
                 raise ModelError(
-                    f"model not found: {name} (not a local folder, and the hub is unreachable or has no such model)"
+                    f"model not found: {name} (not a local folder, and the hub is unreachable or has no such model); "
+                    f"{_LOCAL_HINT}"
                 ) from None
-            raise ModelError(f"{name}: cannot read config.json: {_first_line(exc)}") from None
+            raise ModelError(f"{name}: cannot read config.json: {msg}") from None
         archs = getattr(config, "architectures", None) or []
         if archs and not any(a.endswith("ForSequenceClassification") for a in archs):
             raise ModelError(
@@ -215,7 +294,10 @@ class NLIScorer:
         label_ids = resolve_label_ids(config.id2label, num_labels, label_mapping, source=name)
 
         dev = _resolve_device(device)
-        torch_dtype = _resolve_dtype(dtype, dev)
+        quantize = dtype == "int8"
+        if quantize and dev.type != "cpu":
+            raise ConfigError(f"dtype int8 (dynamic quantisation) runs on CPU only, not {dev}; set device: cpu")
+        torch_dtype = _resolve_dtype("float32" if quantize else dtype, dev)
         try:
             tokenizer = AutoTokenizer.from_pretrained(
                 name, trust_remote_code=trust_remote_code, local_files_only=offline
@@ -257,6 +339,16 @@ class NLIScorer:
             )
         model.to(dev)
         model.eval()
+        if backend not in ("torch", "onnx"):
+            raise ConfigError(f"backend {backend!r}: expected torch or onnx")
+        if backend == "onnx":
+            if quantize or dev.type != "cpu":
+                raise ConfigError("backend onnx runs float32 on CPU: use device: cpu and dtype: auto/float32")
+            from .onnx_backend import to_onnxruntime
+
+            model = to_onnxruntime(model, tokenizer, name)
+        elif quantize:
+            model = quantize_int8(model)
         return cls(
             model,
             tokenizer,
@@ -442,6 +534,23 @@ def _resolve_device(device: str) -> Any:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device {device!r}: CUDA is not available on this machine")
     return dev
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantisation of every nn.Linear (weights int8, activations quantised per
+    batch at run time). On CPU this roughly halves matmul time for BERT-size encoders with a small
+    accuracy cost; measure both with scripts/benchmark.py --ablation and scripts/evaluate.py."""
+    import torch
+
+    try:
+        from torch.ao.quantization import quantize_dynamic
+    except ImportError:  # pragma: no cover - very old torch
+        from torch.quantization import quantize_dynamic  # type: ignore[no-redef]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def _resolve_dtype(dtype: str, device: Any) -> Any:

@@ -38,7 +38,8 @@ def write_card(out: Path, cfg: FinetuneConfig, info: dict[str, Any], metrics: di
         f"length-grouped batches; LoRA: {'yes' if cfg.model.lora else 'no'}; saved as {'fp16' if cfg.save_fp16 else 'fp32'}.",
         "",
         "## Training time and hardware",
-        f"{metrics.get('train_seconds')} s ({metrics.get('global_steps')} steps) on {info.get('hardware')}.",
+        f"{metrics.get('train_seconds')} s ({metrics.get('global_steps')} steps) on {info.get('hardware')}"
+        + (f"; resumed from {info['resumed_from']} (the time counts this last leg only)." if info.get("resumed_from") else "."),
         "",
         "## Evaluation (held out; never used for training)",
         "| set | accuracy | pairs |",
@@ -54,7 +55,7 @@ def write_card(out: Path, cfg: FinetuneConfig, info: dict[str, Any], metrics: di
         "",
         "## Rebuild",
         "```",
-        f"stancekit finetune {info.get('config_path') or 'CONFIG.yaml'}",
+        f"stancekit finetune {info.get('config_path') or 'CONFIG.yaml'}" + "".join(f" --set {o}" for o in info.get("overrides", [])),
         "```",
         "",
     ]

@@ -223,7 +223,7 @@ def evaluate_pairs(model, tok, pairs: list[Pair], label2id: dict[str, int], max_
     return correct / max(1, len(pairs))
 
 
-def run_finetune(cfg: FinetuneConfig, config_path: str | None = None) -> RunResult:
+def run_finetune(cfg: FinetuneConfig, config_path: str | None = None, overrides: list[str] | None = None) -> RunResult:
     """Train, evaluate, save ``output_dir/model`` + ``config.resolved.yaml`` + ``metrics.json`` + ``README.md``."""
     import torch
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
@@ -309,7 +309,7 @@ def run_finetune(cfg: FinetuneConfig, config_path: str | None = None) -> RunResu
     model.save_pretrained(model_dir, safe_serialization=True)
     tok.save_pretrained(model_dir)
     info = {"base_path": base_path, "hardware": hardware(), "config_path": config_path, "data_counts": counts,
-            "label2id": label2id}
+            "label2id": label2id, "overrides": list(overrides or []), "resumed_from": str(ckpts[-1]) if resume else None}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     write_card(out, cfg, info, metrics)
     return RunResult(out, metrics, counts)
@@ -318,4 +318,4 @@ def run_finetune(cfg: FinetuneConfig, config_path: str | None = None) -> RunResu
 def finetune(config_path: str | Path, overrides: list[str] | None = None) -> RunResult:
     """Entry point used by ``stancekit finetune`` and ``scripts/finetune.py``."""
     cfg = load_finetune_config(config_path, overrides)
-    return run_finetune(cfg, str(config_path))
+    return run_finetune(cfg, str(config_path), overrides)
