@@ -399,7 +399,9 @@ def build_jobs(items: Sequence[BenchItem], templates, framing: str, index: dict[
     return jobs
 
 
-def decide_job(job: Job, probs: np.ndarray, two_way: bool, neutral_margin: float) -> tuple[str, dict[str, float]]:
+def decide_job(
+    job: Job, probs: np.ndarray, two_way: bool, neutral_margin: float, min_polar_gap: float = 0.0
+) -> tuple[str, dict[str, float]]:
     """Decision rule of `label` for one item; binary sets take the argmax over support / oppose."""
     by_label = {lab: probs[ids] for lab, ids in job.ids.items()}
     if job.item.task == "stance":
@@ -408,7 +410,7 @@ def decide_job(job: Job, probs: np.ndarray, two_way: bool, neutral_margin: float
             return ("support" if scores["support"] >= scores["oppose"] else "oppose"), scores
     else:
         scores = _decide.sentiment_scores(by_label, two_way=two_way)
-    return _decide.decide(scores, neutral_margin), scores
+    return _decide.decide(scores, neutral_margin, min_polar_gap=min_polar_gap), scores
 
 
 def score(bench: Benchmark, items: Sequence[BenchItem], preds: Sequence[str], n_boot: int = 1000, seed: int = 0) -> dict:
@@ -468,7 +470,10 @@ def run_zero_shot(
         bench = BENCHMARKS[name]
         preds = []
         for job in jobs:
-            lab, sc = decide_job(job, probs, scorer.two_way, margin)
+            stance = bench.task == "stance"
+            lab, sc = decide_job(job, probs, scorer.two_way,
+                                 margin if stance else config.decision.sentiment_margin(),
+                                 config.decision.min_polar_gap if stance else config.decision.sentiment_gap())
             preds.append(lab)
             predictions.append({"benchmark": name, "framing": fr, "id": job.item.id, "gold": job.item.label,
                                 "pred": lab, "scores": {k: round(v, 4) for k, v in sc.items()}})

@@ -227,6 +227,8 @@ class StanceClassifier:
         """Decision rule per unit, most decisive unit per (paragraph, actor), records."""
         two_way = self.scorer.two_way
         margin = self.config.decision.neutral_margin
+        sentiment_margin = self.config.decision.sentiment_margin()
+        gap, sentiment_gap = self.config.decision.min_polar_gap, self.config.decision.sentiment_gap()
         records: list[Record] = []
         for item in prep.items:
             stance = [_decide.stance_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way) for ids in item.stance_ids]
@@ -240,9 +242,9 @@ class StanceClassifier:
                     paragraph=item.paragraph,
                     actor=item.actor,
                     mentions=item.mentions,
-                    stance=_decide.decide(stance[si], margin),
+                    stance=_decide.decide(stance[si], margin, min_polar_gap=gap),
                     stance_scores=stance[si],
-                    sentiment=_decide.decide(senti[ti], margin),
+                    sentiment=_decide.decide(senti[ti], sentiment_margin, min_polar_gap=sentiment_gap),
                     sentiment_scores=senti[ti],
                     evidence=item.units[si].text,
                     windows=len(item.units),

@@ -167,8 +167,12 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_finetune(args: argparse.Namespace) -> int:
+    import transformers
+
     from .finetune import finetune
 
+    # Training is long: the Trainer's progress bar (ETA, loss) is wanted even when quiet elsewhere.
+    transformers.utils.logging.enable_progress_bar()
     result = finetune(args.config, args.overrides)
     print(f"model saved to {result.output_dir / 'model'}")
     for key, value in result.metrics.items():

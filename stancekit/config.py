@@ -37,6 +37,17 @@ class DecisionConfig:
     """How scores become labels: neutral wins unless a polar score beats it by > neutral_margin."""
 
     neutral_margin: float = 0.0
+    #: Sentiment's own margin (None: use neutral_margin). The two questions calibrate differently.
+    sentiment_neutral_margin: float | None = None
+    #: Neutral unless the top polar score beats the other polar score by at least this much.
+    min_polar_gap: float = 0.0
+    sentiment_min_polar_gap: float | None = None
+
+    def sentiment_margin(self) -> float:
+        return self.neutral_margin if self.sentiment_neutral_margin is None else self.sentiment_neutral_margin
+
+    def sentiment_gap(self) -> float:
+        return self.min_polar_gap if self.sentiment_min_polar_gap is None else self.sentiment_min_polar_gap
 
 
 @dataclass
@@ -81,12 +92,15 @@ class LabelConfig:
             self.label_mapping = _check_label_mapping(self.label_mapping, f"{where}: label_mapping")
         if not isinstance(self.decision, DecisionConfig):
             raise ConfigError(f"{where}: decision must be a mapping")
-        margin = self.decision.neutral_margin
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not math.isfinite(margin):
-            raise ConfigError(f"{where}: decision.neutral_margin must be a number, got {margin!r}")
-        if not -1.0 <= float(margin) <= 1.0:
-            raise ConfigError(f"{where}: decision.neutral_margin must be in [-1, 1], got {margin!r}")
-        self.decision.neutral_margin = float(margin)
+        for key in ("neutral_margin", "sentiment_neutral_margin", "min_polar_gap", "sentiment_min_polar_gap"):
+            margin = getattr(self.decision, key)
+            if margin is None and key.startswith("sentiment_"):
+                continue
+            if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not math.isfinite(margin):
+                raise ConfigError(f"{where}: decision.{key} must be a number, got {margin!r}")
+            if not -1.0 <= float(margin) <= 1.0:
+                raise ConfigError(f"{where}: decision.{key} must be in [-1, 1], got {margin!r}")
+            setattr(self.decision, key, float(margin))
         if not isinstance(self.device, str) or not self.device:
             raise ConfigError(f"{where}: device must be a string such as auto, cpu or cuda:0")
         if self.dtype not in DTYPES:
@@ -98,8 +112,9 @@ class LabelConfig:
         """A copy with some keys replaced (e.g. ``batch_size=8``, ``neutral_margin=0.1``); None means keep."""
         kwargs = {k: v for k, v in overrides.items() if v is not None}
         decision = dataclasses.replace(self.decision)
-        if "neutral_margin" in kwargs:
-            decision.neutral_margin = kwargs.pop("neutral_margin")
+        for key in ("neutral_margin", "sentiment_neutral_margin", "min_polar_gap", "sentiment_min_polar_gap"):
+            if key in kwargs:
+                setattr(decision, key, kwargs.pop(key))
         names = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(kwargs) - names)
         if unknown:
@@ -120,7 +135,12 @@ class LabelConfig:
             "batch_size": self.batch_size,
             "token_budget": self.token_budget,
             "label_mapping": dict(self.label_mapping) if self.label_mapping else None,
-            "decision": {"neutral_margin": self.decision.neutral_margin},
+            "decision": {
+                "neutral_margin": self.decision.neutral_margin,
+                "sentiment_neutral_margin": self.decision.sentiment_neutral_margin,
+                "min_polar_gap": self.decision.min_polar_gap,
+                "sentiment_min_polar_gap": self.decision.sentiment_min_polar_gap,
+            },
             "device": self.device,
             "dtype": self.dtype,
             "backend": self.backend,
@@ -194,11 +214,15 @@ def config_from_dict(data: Mapping[str, Any], source: str = "config", base: Labe
                 value = {}
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{source}: decision must be a mapping with key neutral_margin")
+            known = ("neutral_margin", "sentiment_neutral_margin", "min_polar_gap", "sentiment_min_polar_gap")
             for sub in value:
-                if sub != "neutral_margin":
-                    raise ConfigError(f"{source}: unknown key 'decision.{sub}' (known: decision.neutral_margin)")
+                if sub not in known:
+                    raise ConfigError(
+                        f"{source}: unknown key 'decision.{sub}' (known: {', '.join('decision.' + k for k in known)})"
+                    )
             kwargs["decision"] = DecisionConfig(
-                neutral_margin=value.get("neutral_margin", base.decision.neutral_margin)
+                neutral_margin=value.get("neutral_margin", base.decision.neutral_margin),
+                **{k: value.get(k, getattr(base.decision, k)) for k in known[1:]},
             )
         else:
             kwargs[key] = value

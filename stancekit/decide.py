@@ -97,8 +97,12 @@ def sentiment_scores(
     )
 
 
-def decide(scores: Mapping[str, float], neutral_margin: float = 0.0, neutral: str = "neutral") -> str:
-    """Label of a distribution: the top polar label if it beats neutral by more than the margin.
+def decide(
+    scores: Mapping[str, float], neutral_margin: float = 0.0, neutral: str = "neutral", min_polar_gap: float = 0.0
+) -> str:
+    """Label of a distribution: the top polar label if it beats neutral by more than the margin and
+    the other polar label by at least ``min_polar_gap`` (a model that cannot tell support from oppose
+    has not found a position: neutral).
 
     >>> decide({"support": 0.45, "oppose": 0.15, "neutral": 0.40})
     'support'
@@ -106,10 +110,18 @@ def decide(scores: Mapping[str, float], neutral_margin: float = 0.0, neutral: st
     'neutral'
     >>> decide({"support": 0.30, "oppose": 0.25, "neutral": 0.45}, neutral_margin=-0.2)
     'support'
+    >>> decide({"support": 0.50, "oppose": 0.45, "neutral": 0.05}, min_polar_gap=0.1)
+    'neutral'
+    >>> decide({"support": 0.60, "oppose": 0.35, "neutral": 0.05}, min_polar_gap=0.1)
+    'support'
     """
-    polar = [(k, v) for k, v in scores.items() if k != neutral]
-    top, top_score = max(polar, key=lambda kv: kv[1])  # ties: first label in order
-    return top if top_score - scores.get(neutral, 0.0) > neutral_margin else neutral
+    polar = sorted(((k, v) for k, v in scores.items() if k != neutral), key=lambda kv: -kv[1])  # stable on ties
+    top, top_score = polar[0]
+    if top_score - scores.get(neutral, 0.0) <= neutral_margin:
+        return neutral
+    if len(polar) > 1 and top_score - polar[1][1] < min_polar_gap:
+        return neutral
+    return top
 
 
 def polar_mass(scores: Mapping[str, float], neutral: str = "neutral") -> float:

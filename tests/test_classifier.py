@@ -39,7 +39,9 @@ def test_one_record_per_mentioned_paragraph_and_actor(clf, article_text, actors_
     for r in result.records:
         assert sum(r.stance_scores.values()) == pytest.approx(1.0, abs=1e-6)
         assert sum(r.sentiment_scores.values()) == pytest.approx(1.0, abs=1e-6)
-        assert r.stance == decide.decide(r.stance_scores) and r.sentiment == decide.decide(r.sentiment_scores)
+        d = clf.config.decision
+        assert r.stance == decide.decide(r.stance_scores, d.neutral_margin, min_polar_gap=d.min_polar_gap)
+        assert r.sentiment == decide.decide(r.sentiment_scores, d.sentiment_margin(), min_polar_gap=d.sentiment_gap())
         assert r.evidence in segment(article_text)[r.paragraph].text
         assert any(m in r.evidence for m in r.mentions)
     russia = next(r for r in result.records if r.actor == "Russia")

@@ -127,7 +127,7 @@ def test_subprocess_corrupt_model_is_one_line(files, tiny_models, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "stancekit", "label", str(art), "--actors", str(actors), "--model", str(bad),
          "--device", "cpu"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
     )
     assert proc.returncode == 2 and proc.stdout == ""
     lines = proc.stderr.strip().splitlines()

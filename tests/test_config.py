@@ -22,7 +22,14 @@ def test_packaged_default_is_identical_to_top_level_copy():
 
 
 def test_default_file_spells_out_the_dataclass_defaults():
-    assert load_config().to_dict() == LabelConfig().to_dict()
+    """Every key is spelled out; only the decision thresholds differ (tuned on dev data for the bundled model)."""
+    packaged, plain = load_config().to_dict(), LabelConfig().to_dict()
+    assert packaged.keys() == plain.keys()
+    assert {k: v for k, v in packaged.items() if k != "decision"} == {k: v for k, v in plain.items() if k != "decision"}
+    assert packaged["decision"].keys() == plain["decision"].keys()
+    assert plain["decision"] == {"neutral_margin": 0.0, "sentiment_neutral_margin": None, "min_polar_gap": 0.0,
+                                 "sentiment_min_polar_gap": None}
+    assert packaged["decision"]["neutral_margin"] != 0.0  # the tuned values are what ships
 
 
 def test_partial_file_keeps_other_defaults(tmp_path):

@@ -175,3 +175,21 @@ def test_new_head_on_a_plain_encoder_and_resume(tmp_path, tiny_models, data_file
     # a second run with more steps resumes from the saved checkpoint instead of starting over
     res2 = finetune(cfg_path, ["training.max_steps=3", "training.eval_steps=1"])
     assert res2.metrics["global_steps"] == 3
+
+
+def test_unrelated_targets_are_neutral(tmp_path):
+    rows = [{"t": f"text {i} about the plan", "g": "the plan", "y": "FAVOR"} for i in range(20)]
+    rows += [{"t": f"text {i} about taxes", "g": "taxes", "y": "AGAINST"} for i in range(20)]
+    src = DataSource(path=_jsonl(tmp_path / "two.jsonl", rows), format="stance", columns={"text": "t", "target": "g", "label": "y"},
+                     labels={"FAVOR": "support", "AGAINST": "oppose"})
+    pairs = stance_pairs(src, rows, TemplateSet(), AugmentArgs(composite_fraction=0, bystander_fraction=0, unrelated_fraction=0.5),
+                         random.Random(3))
+    unrelated = [p for p in pairs if p.source.endswith(":unrelated")]
+    assert 5 <= len(unrelated) <= 35
+    assert {p.label for p in unrelated} == {"neutral"}
+    for p in unrelated:  # asked about the *other* target than the one the text is about
+        about_plan = "about the plan" in p.premise
+        assert ("taxes" in p.hypothesis) == about_plan
+    # without the option there are none
+    none = stance_pairs(src, rows, TemplateSet(), AugmentArgs(composite_fraction=0, bystander_fraction=0), random.Random(3))
+    assert not [p for p in none if p.source.endswith(":unrelated")]

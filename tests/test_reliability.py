@@ -688,7 +688,7 @@ def test_jsonl_is_byte_identical_run_after_run(env: Env, capsys):
     out = env.tmp / "subprocess.jsonl"
     proc = subprocess.run(
         [sys.executable, "-m", "stancekit", *map(str, env.label(article, "--format", "jsonl", "-o", out))],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     outs.append(out.read_bytes())

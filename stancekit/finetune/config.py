@@ -74,6 +74,7 @@ class AugmentArgs:
     both_hypotheses: bool = False  # one hypothesis per example (random label) or both
     composite_fraction: float = 0.3  # two speakers with different stances in one premise
     bystander_fraction: float = 0.15  # a second actor mentioned without a position -> neutral
+    unrelated_fraction: float = 0.0  # the same premise asked about another dataset target -> neutral
 
 
 @dataclass

@@ -190,9 +190,18 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
     by_target: dict[str, list[int]] = {}
     for idx, (_, target, _) in enumerate(examples):
         by_target.setdefault(target, []).append(idx)
+    targets = sorted(by_target)
     for idx, (text, target, gold) in enumerate(examples):
         speaker = rng.choice(SPEAKERS)
         roll = rng.random()
+        if len(targets) > 1 and rng.random() < augment.unrelated_fraction:
+            # The speaker's text says nothing about an unrelated target: neutral. Without these, stance
+            # data teaches that a speaker always takes a side (real articles mostly mention actors neutrally).
+            other_t = rng.choice([t for t in targets if t != target])
+            who = speaker if src.framing else "The author"
+            premise_u = _cap(rng.choice(FRAMINGS).format(speaker=speaker, text=text)) if src.framing else text
+            for h, _ in hyps(who, other_t, "neutral"):
+                out.append(Pair(premise_u, h, "neutral", name + ":unrelated"))
         if not src.framing:
             # Unframed text: the hypothesis is about the text's author.
             for h, lab in hyps("The author", target, gold):

@@ -87,8 +87,12 @@ def load_model(cfg: FinetuneConfig):
     else:
         label2id = {lab: i for i, lab in enumerate(cfg.model.labels)}
         kwargs = {"num_labels": len(label2id), "id2label": {i: l for l, i in label2id.items()}, "label2id": label2id}
+    import torch
+
+    # Always train in float32: a base saved in fp16 (like the bundled model) would otherwise train in fp16,
+    # which is very slow on CPU and unstable without loss scaling. save_fp16 converts at the end.
     model = AutoModelForSequenceClassification.from_pretrained(
-        path, trust_remote_code=cfg.model.trust_remote_code, use_safetensors=True, **kwargs
+        path, trust_remote_code=cfg.model.trust_remote_code, use_safetensors=True, dtype=torch.float32, **kwargs
     )
     if cfg.model.lora is not None:
         try:
