@@ -26,22 +26,11 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
+from .output import CSV_COLUMNS
 from .templates import SENTIMENT_LABELS, STANCE_LABELS
 
-#: Output columns, in order.
-COLUMNS: tuple[str, ...] = (
-    "doc_id",
-    "paragraph",
-    "actor",
-    "mentions",
-    "stance",
-    *(f"stance_{k}" for k in STANCE_LABELS),
-    "sentiment",
-    *(f"sentiment_{k}" for k in SENTIMENT_LABELS),
-    "evidence",
-    "windows",
-    "split_windows",
-)
+#: Output columns, in order: the CSV columns of `stancekit.output` with the document id first.
+COLUMNS: tuple[str, ...] = ("doc_id", *CSV_COLUMNS)
 
 
 def record_schema() -> Any:
