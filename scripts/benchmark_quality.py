@@ -21,17 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from stancekit import benchmarks as B  # noqa: E402
 from stancekit.classifier import StanceClassifier  # noqa: E402
+from stancekit.cli import quiet_libraries  # noqa: E402
 from stancekit.errors import StancekitError  # noqa: E402
-
-
-def _quiet() -> None:
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:
-        pass
 
 
 def _pct(x: float | None) -> str:
@@ -97,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, help="auto | cpu | cuda[:N]")
     ap.add_argument("--dry-run", action="store_true", help="load data and count pairs; do not load the model")
     args = ap.parse_args(argv)
-    _quiet()
+    quiet_libraries()
     try:
         names = B.select(args.benchmarks)
         root = Path(args.data_dir) if args.data_dir else B.default_data_root()

@@ -11,26 +11,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from stancekit.cli import quiet_libraries  # noqa: E402
 from stancekit.errors import StancekitError  # noqa: E402
 from stancekit.evaluation.run import add_arguments, run_from_args  # noqa: E402
-
-
-def _quiet() -> None:
-    """Loading bars and label-name warnings from transformers are noise in a report script."""
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="evaluate.py", description=__doc__.splitlines()[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
-    _quiet()
+    quiet_libraries()
     try:
         return run_from_args(args)
     except StancekitError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
+from stancekit.cli import quiet_libraries  # noqa: E402
 from stancekit.errors import ConfigError, StancekitError  # noqa: E402
 
 
@@ -92,17 +93,6 @@ def run(model: str | None, configs: list[Path], eval_set: str, split: str, out_d
     return result
 
 
-def _quiet() -> None:
-    """Loading bars and label-name warnings from transformers are noise in a report script."""
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:
-        pass
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="templates_sensitivity.py", description=__doc__.splitlines()[0])
     p.add_argument("--model", metavar="M", help="NLI model (default: $STANCEKIT_MODEL or bundled)")
@@ -114,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    _quiet()
+    quiet_libraries()
     try:
         run(args.model, args.configs or default_sets(), args.eval_set, args.split, args.output, args.bootstrap, args.seed)
     except StancekitError as exc:

@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
     """Library warnings (transformers, tqdm) are noise for CLI users; STANCEKIT_DEBUG=1 keeps them."""
     if os.environ.get("STANCEKIT_DEBUG"):
         return
@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) or usage error (2, message already printed)
         return int(exc.code or 0)
     try:
-        _quiet_libraries()
+        quiet_libraries()
         return int(args.func(args) or 0)
     except StancekitError as exc:
         msg = " ".join(str(exc).split())

@@ -12,7 +12,7 @@ import yaml
 
 from stancekit.errors import ConfigError
 from stancekit.finetune.config import AugmentArgs, DataSource, load_finetune_config
-from stancekit.finetune.data import align_labels, build_pairs, dedup, nli_pairs, Pair, stance_pairs
+from stancekit.finetune.data import Pair, align_labels, build_pairs, dedup, stance_pairs
 from stancekit.templates import TemplateSet
 
 

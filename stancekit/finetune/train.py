@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import ConfigError, ModelError
 from .config import FinetuneConfig, load_finetune_config, to_dict
-from .data import NLI_LABELS, Pair, align_labels, build_pairs, dedup, load_rows, pair_key, premise_key
+from .data import Pair, align_labels, build_pairs, dedup, load_rows, pair_key, premise_key
 
 log = logging.getLogger("stancekit.finetune")
 
