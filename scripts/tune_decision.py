@@ -25,7 +25,7 @@ from stancekit import decide  # noqa: E402
 from stancekit.errors import StancekitError  # noqa: E402
 from stancekit.evaluation import metrics  # noqa: E402
 
-MARGINS = [round(-0.2 + 0.05 * i, 2) for i in range(15)]  # -0.20 .. 0.50
+MARGINS = [round(-0.2 + 0.05 * i, 2) for i in range(21)]  # -0.20 .. 0.80
 GAPS = [0.0, 0.05, 0.1, 0.15, 0.2, 0.3]
 GRID = [(m, g) for m in MARGINS for g in GAPS]
 

@@ -40,6 +40,23 @@ def _discover(text: str, source: str, required_msg: str):
     return actors
 
 
+# ---------------------------------------------------------------------------- shared options
+def _add_actor_and_model_options(p: argparse.ArgumentParser, actors_help: str, actors_metavar: str) -> None:
+    """Options that `label` and `label-corpus` share: who to label, toward what, with which model and config."""
+    p.add_argument("--actors", metavar=actors_metavar, help=actors_help)
+    p.add_argument(
+        "--actor", action="append", default=[], metavar="SPEC", help="an actor, e.g. 'Russia=Russia,Russian' (repeatable)"
+    )
+    p.add_argument("--target", metavar="T", help="stance target (overrides the actors file's target)")
+    p.add_argument("--model", metavar="M", help="NLI model folder or hub id (default: $STANCEKIT_MODEL or bundled)")
+    p.add_argument("--config", metavar="C", help="label config YAML (default: the packaged configs/default.yaml)")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the hub (runs that code)")
+
+
 # ---------------------------------------------------------------------------- label
 def _add_label(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -48,20 +65,13 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
         description="Label each paragraph of FILE with each actor's stance toward the target.",
     )
     p.add_argument("file", metavar="FILE", help="article text file ('-' for stdin)")
-    p.add_argument("--actors", metavar="YAML|auto", help="actors file (name: [aliases], target:) or 'auto'")
-    p.add_argument(
-        "--actor", action="append", default=[], metavar="SPEC", help="an actor, e.g. 'Russia=Russia,Russian' (repeatable)"
-    )
-    p.add_argument("--target", metavar="T", help="stance target (overrides the actors file's target)")
-    p.add_argument("--model", metavar="M", help="NLI model folder or hub id (default: $STANCEKIT_MODEL or bundled)")
-    p.add_argument("--config", metavar="C", help="label config YAML (default: the packaged configs/default.yaml)")
+    _add_actor_and_model_options(p, "actors file (name: [aliases], target:) or 'auto'", "YAML|auto")
     p.add_argument("--format", choices=("table", "jsonl", "csv", "html"), default="table")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     p.add_argument("--encoding", metavar="ENC", help="input encoding (default: detect)")
     p.add_argument("--batch-size", type=int, metavar="N", help="pairs per batch (overrides the config)")
     p.add_argument("--device", metavar="D", help="auto, cpu, cuda, cuda:1, mps (overrides the config)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the hub (runs that code)")
+    _add_run_options(p)
     p.set_defaults(func=_run_label)
 
 
@@ -192,13 +202,7 @@ def _add_label_corpus(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("input", metavar="INPUT", help="folder of .txt files (doc id = relative path) or .jsonl/.csv/.parquet")
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="output JSONL (appended; OUT.done tracks progress)")
-    p.add_argument("--actors", metavar="YAML", help="actors file (name: [aliases], target:)")
-    p.add_argument(
-        "--actor", action="append", default=[], metavar="SPEC", help="an actor, e.g. 'Russia=Russia,Russian' (repeatable)"
-    )
-    p.add_argument("--target", metavar="T", help="stance target (overrides the actors file's target)")
-    p.add_argument("--model", metavar="M", help="NLI model folder or hub id (default: $STANCEKIT_MODEL or bundled)")
-    p.add_argument("--config", metavar="C", help="label config YAML (default: the packaged configs/default.yaml)")
+    _add_actor_and_model_options(p, "actors file (name: [aliases], target:)", "YAML")
     p.add_argument("--text-field", default="text", metavar="NAME", help="text column of a JSONL/CSV/Parquet input")
     p.add_argument("--id-field", default="id", metavar="NAME", help="id column (default: id; row number if absent)")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes, each with its own model")
@@ -206,8 +210,7 @@ def _add_label_corpus(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--docs-per-batch", type=int, default=16, metavar="N", help="documents scored as one job list")
     p.add_argument("--encoding", metavar="ENC", help="input encoding (default: detect for .txt, UTF-8 for tables)")
     p.add_argument("--overwrite", action="store_true", help="start over instead of resuming an existing OUT")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the hub (runs that code)")
+    _add_run_options(p)
     p.set_defaults(func=_run_label_corpus)
 
 

@@ -108,6 +108,21 @@ def article_text() -> str:
     return ARTICLE
 
 
+ACTORS_YAML = """target: the plan
+actors:
+  Trump: [Trump]
+  Russia: [Russia, Moscow, Russian]
+  Ukraine: [Ukraine, Ukrainian]
+  NATO: [NATO]
+"""
+
+
+@pytest.fixture
+def actors_yaml_text() -> str:
+    """A small actors file (four actors of the conftest article) for CLI-level tests."""
+    return ACTORS_YAML
+
+
 @pytest.fixture
 def actors_map() -> dict[str, list[str]]:
     return {

@@ -14,21 +14,12 @@ from stancekit.records import RECORD_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 
-ACTORS_YAML = """target: the plan
-actors:
-  Trump: [Trump]
-  Russia: [Russia, Moscow, Russian]
-  Ukraine: [Ukraine, Ukrainian]
-  NATO: [NATO]
-"""
-
-
 @pytest.fixture
-def files(tmp_path, article_text):
+def files(tmp_path, article_text, actors_yaml_text):
     art = tmp_path / "article.txt"
     art.write_text(article_text, encoding="utf-8")
     actors = tmp_path / "actors.yaml"
-    actors.write_text(ACTORS_YAML, encoding="utf-8")
+    actors.write_text(actors_yaml_text, encoding="utf-8")
     return art, actors
 
 

@@ -38,13 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HUB_ID = "stancekit-tests/no-such-model"
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
-ACTORS_YAML = """target: the plan
-actors:
-  Trump: [Trump]
-  Russia: [Russia, Moscow, Russian]
-  Ukraine: [Ukraine, Ukrainian]
-  NATO: [NATO]
-"""
 SENTINEL_CODE = "import pathlib\npathlib.Path({path!r}).write_text('code ran')\n"
 
 
@@ -62,13 +55,14 @@ class Env:
     models: dict[str, Path]
     monkeypatch: pytest.MonkeyPatch
     text: str  # the conftest article
+    actors_text: str  # the conftest actors file
     article: Path = field(init=False)
     actors: Path = field(init=False)
     sentinel: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.article = self.write("article.txt", self.text)
-        self.actors = self.write("actors.yaml", ACTORS_YAML)
+        self.actors = self.write("actors.yaml", self.actors_text)
         self.sentinel = self.tmp / "SENTINEL"  # created only if untrusted code / pickle runs
 
     def write(self, name: str, data: str | bytes) -> Path:
@@ -92,10 +86,10 @@ class Env:
 
 
 @pytest.fixture
-def env(tmp_path, tiny_models, monkeypatch, article_text) -> Env:
+def env(tmp_path, tiny_models, monkeypatch, article_text, actors_yaml_text) -> Env:
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", *PROXY_VARS):
         monkeypatch.delenv(var, raising=False)
-    return Env(tmp_path, tiny_models, monkeypatch, article_text)
+    return Env(tmp_path, tiny_models, monkeypatch, article_text, actors_yaml_text)
 
 
 @dataclass

@@ -97,6 +97,7 @@ def load_rows(src: DataSource) -> list[dict[str, Any]]:
     kwargs: dict[str, Any] = {"data_files": str(path), "split": "train"}
     if ext == "tsv":
         kwargs["delimiter"] = "\t"
+        kwargs["quoting"] = 3  # csv.QUOTE_NONE: TSV corpora (e.g. CAD-SNLI) use bare quote characters in text
     datasets.disable_progress_bars()
     try:
         ds = datasets.load_dataset(builder, **kwargs)
