@@ -9,12 +9,17 @@ Dev data: the article's contrast split (stance + sentiment) and, when ../shared/
 fixed-seed sample of VAST dev (3-class stance) and NewsMTSC dev_mt (sentiment).
 
     python scripts/tune_decision.py [--model PATH] [--config C] [--vast 600] [--newsmtsc 442] -o results/tune
+
+Writes OUT/tune.md, OUT/tune.json and OUT/label-config.yaml: the label config (--config, or the packaged
+default) with the chosen thresholds written in, ready for `stancekit evaluate --config` or to become
+configs/default.yaml when the model is shipped.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -33,6 +38,21 @@ GRID = [(m, g) for m in MARGINS for g in GAPS]
 def sweep(golds: list[str], scores: list[dict[str, float]], labels: tuple[str, ...]) -> dict[tuple, float]:
     return {(m, g): metrics.macro_f1(golds, [decide.decide(s, m, min_polar_gap=g) for s in scores], labels)
             for m, g in GRID}
+
+
+def _write_label_config(path: Path, config: str | None, best: dict[str, tuple[float, float]]) -> None:
+    """The input label config with the chosen decision thresholds written in (comments kept)."""
+    from stancekit.config import default_config_path, load_config
+
+    text = Path(config or default_config_path()).read_text(encoding="utf-8")
+    values = {"neutral_margin": best["stance"][0], "min_polar_gap": best["stance"][1],
+              "sentiment_neutral_margin": best["sentiment"][0], "sentiment_min_polar_gap": best["sentiment"][1]}
+    for key, value in values.items():
+        text, n = re.subn(rf"(?m)^(\s+){key}:.*$", rf"\g<1>{key}: {value}", text)
+        if n != 1:
+            raise SystemExit(f"tune_decision: error: cannot find decision.{key} in {config or default_config_path()}")
+    path.write_text(text, encoding="utf-8")
+    load_config(path)  # the written file must load
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     (out / "tune.md").write_text(text + "\n")
+    _write_label_config(out / "label-config.yaml", args.config, best)
     (out / "tune.json").write_text(json.dumps({"curves": {n: {f"{m}/{g}": v for (m, g), v in c.items()} for n, c in curves.items()},
                                                "best": best, "model": clf.model_name}, indent=2))
     return 0

@@ -1,0 +1,53 @@
+"""scripts/tune_decision.py end to end on the article's contrast split with a tiny real NLI model."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from stancekit import decide
+from stancekit.config import load_config
+from stancekit.evaluation import metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("tune_decision", ROOT / "scripts" / "tune_decision.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_sweep_scores_every_grid_point_with_the_decision_rule():
+    mod = _script()
+    golds = ["support", "oppose", "neutral"]
+    scores = [{"support": 0.7, "oppose": 0.2, "neutral": 0.1}, {"support": 0.45, "oppose": 0.5, "neutral": 0.05},
+              {"support": 0.3, "oppose": 0.3, "neutral": 0.4}]
+    curve = mod.sweep(golds, scores, ("support", "oppose", "neutral"))
+    assert set(curve) == set(mod.GRID)
+    # at margin 0 / gap 0 all three are right; a huge gap turns the close call into neutral
+    assert curve[(0.0, 0.0)] == 1.0
+    preds = [decide.decide(s, 0.0, min_polar_gap=0.1) for s in scores]
+    assert preds[1] == "neutral"
+    assert curve[(0.0, 0.1)] == metrics.macro_f1(golds, preds, ("support", "oppose", "neutral")) < 1.0
+
+
+def test_tune_writes_a_loadable_label_config_with_the_chosen_thresholds(tiny_models, tmp_path, capsys):
+    out = tmp_path / "tune"
+    rc = _script().main(["--model", str(tiny_models["nli3"]), "--vast", "0", "--newsmtsc", "0",
+                         "--data", str(tmp_path / "no-data"), "-o", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    best = json.loads((out / "tune.json").read_text())["best"]
+    cfg = load_config(out / "label-config.yaml")
+    d = cfg.decision
+    assert (d.neutral_margin, d.min_polar_gap) == tuple(best["stance"])
+    assert (d.sentiment_neutral_margin, d.sentiment_min_polar_gap) == tuple(best["sentiment"])
+    # everything but the four thresholds is the packaged default, comments included
+    default = (ROOT / "configs" / "default.yaml").read_text().splitlines()
+    written = (out / "label-config.yaml").read_text().splitlines()
+    assert len(default) == len(written)
+    changed = [a for a, b in zip(default, written) if a != b]
+    assert all(line.strip().split(":")[0] in {"neutral_margin", "min_polar_gap", "sentiment_neutral_margin",
+                                                "sentiment_min_polar_gap"} for line in changed)
+    assert "chosen stance" in (out / "tune.md").read_text()
