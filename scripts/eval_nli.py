@@ -3,6 +3,8 @@
 MNLI dev mismatched, SNLI test, ANLI test R1-R3 by default.
 
     python scripts/eval_nli.py [--model PATH] [--data ../shared/data] [--limit N] -o results/nli
+    python scripts/eval_nli.py --dtype int8 -o results/nli-int8        # the speed options of configs/fast-*.yaml
+    python scripts/eval_nli.py --backend onnx -o results/nli-onnx
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--limit", type=int, default=None, help="first N pairs of each set (default: all)")
+    ap.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16 or int8 (as in the label config)")
+    ap.add_argument("--backend", default="torch", choices=("torch", "onnx"), help="as in the label config")
     ap.add_argument("-o", "--out", default="results/nli")
     args = ap.parse_args(argv)
     from stancekit.classifier import resolve_model
@@ -38,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         model = resolve_model(args.model)
-        scorer = NLIScorer.from_pretrained(model, device="cpu")
+        scorer = NLIScorer.from_pretrained(model, device="cpu", dtype=args.dtype, backend=args.backend)
     except StancekitError as exc:
         print(f"eval_nli: error: {exc}", file=sys.stderr)
         return 2
@@ -60,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:22s} accuracy {ci.value:.4f} [{ci.low:.4f}, {ci.high:.4f}]  n={len(rows)}", flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "nli.json").write_text(json.dumps({"model": model, "results": results}, indent=2))
+    (out / "nli.json").write_text(json.dumps({"model": model, "dtype": args.dtype, "backend": args.backend,
+                                              "results": results}, indent=2))
     lines = ["| set | accuracy [95% CI] | pairs |", "|---|---|---|"]
     lines += [f"| {k} | {v['accuracy']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}] | {v['n']} |" for k, v in results.items()]
-    (out / "nli.md").write_text(f"Model: `{model}`\n\n" + "\n".join(lines) + "\n")
+    (out / "nli.md").write_text(f"Model: `{model}` (dtype {args.dtype}, backend {args.backend})\n\n" + "\n".join(lines) + "\n")
     return 0
 
 
