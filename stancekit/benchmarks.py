@@ -464,16 +464,13 @@ def run_zero_shot(
     if on_pairs is not None:
         on_pairs(pairs)
     probs = scorer.score(pairs, progress=progress) if pairs else np.zeros((0, 3), np.float32)
-    margin = config.decision.neutral_margin
     results, predictions = [], []
     for name, fr, jobs in runs:
         bench = BENCHMARKS[name]
         preds = []
+        margin, gap = config.decision.thresholds(bench.task)
         for job in jobs:
-            stance = bench.task == "stance"
-            lab, sc = decide_job(job, probs, scorer.two_way,
-                                 margin if stance else config.decision.sentiment_margin(),
-                                 config.decision.min_polar_gap if stance else config.decision.sentiment_gap())
+            lab, sc = decide_job(job, probs, scorer.two_way, margin, gap)
             preds.append(lab)
             predictions.append({"benchmark": name, "framing": fr, "id": job.item.id, "gold": job.item.label,
                                 "pred": lab, "scores": {k: round(v, 4) for k, v in sc.items()}})

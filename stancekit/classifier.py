@@ -226,9 +226,8 @@ class StanceClassifier:
     def postprocess(self, prep: Prepared, probs: np.ndarray) -> DocumentResult:
         """Decision rule per unit, most decisive unit per (paragraph, actor), records."""
         two_way = self.scorer.two_way
-        margin = self.config.decision.neutral_margin
-        sentiment_margin = self.config.decision.sentiment_margin()
-        gap, sentiment_gap = self.config.decision.min_polar_gap, self.config.decision.sentiment_gap()
+        margin, gap = self.config.decision.thresholds("stance")
+        sentiment_margin, sentiment_gap = self.config.decision.thresholds("sentiment")
         records: list[Record] = []
         for item in prep.items:
             stance = [_decide.stance_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way) for ids in item.stance_ids]

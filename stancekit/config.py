@@ -49,6 +49,16 @@ class DecisionConfig:
     def sentiment_gap(self) -> float:
         return self.min_polar_gap if self.sentiment_min_polar_gap is None else self.sentiment_min_polar_gap
 
+    def thresholds(self, task: str) -> tuple[float, float]:
+        """``(neutral_margin, min_polar_gap)`` for the "stance" or the "sentiment" question."""
+        if task == "sentiment":
+            return self.sentiment_margin(), self.sentiment_gap()
+        return self.neutral_margin, self.min_polar_gap
+
+
+#: The keys of the ``decision:`` section, in field order.
+DECISION_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DecisionConfig))
+
 
 @dataclass
 class LabelConfig:
@@ -92,7 +102,7 @@ class LabelConfig:
             self.label_mapping = _check_label_mapping(self.label_mapping, f"{where}: label_mapping")
         if not isinstance(self.decision, DecisionConfig):
             raise ConfigError(f"{where}: decision must be a mapping")
-        for key in ("neutral_margin", "sentiment_neutral_margin", "min_polar_gap", "sentiment_min_polar_gap"):
+        for key in DECISION_KEYS:
             margin = getattr(self.decision, key)
             if margin is None and key.startswith("sentiment_"):
                 continue
@@ -112,7 +122,7 @@ class LabelConfig:
         """A copy with some keys replaced (e.g. ``batch_size=8``, ``neutral_margin=0.1``); None means keep."""
         kwargs = {k: v for k, v in overrides.items() if v is not None}
         decision = dataclasses.replace(self.decision)
-        for key in ("neutral_margin", "sentiment_neutral_margin", "min_polar_gap", "sentiment_min_polar_gap"):
+        for key in DECISION_KEYS:
             if key in kwargs:
                 setattr(decision, key, kwargs.pop(key))
         names = {f.name for f in dataclasses.fields(self)}
@@ -135,12 +145,7 @@ class LabelConfig:
             "batch_size": self.batch_size,
             "token_budget": self.token_budget,
             "label_mapping": dict(self.label_mapping) if self.label_mapping else None,
-            "decision": {
-                "neutral_margin": self.decision.neutral_margin,
-                "sentiment_neutral_margin": self.decision.sentiment_neutral_margin,
-                "min_polar_gap": self.decision.min_polar_gap,
-                "sentiment_min_polar_gap": self.decision.sentiment_min_polar_gap,
-            },
+            "decision": dataclasses.asdict(self.decision),
             "device": self.device,
             "dtype": self.dtype,
             "backend": self.backend,
@@ -214,16 +219,12 @@ def config_from_dict(data: Mapping[str, Any], source: str = "config", base: Labe
                 value = {}
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{source}: decision must be a mapping with key neutral_margin")
-            known = ("neutral_margin", "sentiment_neutral_margin", "min_polar_gap", "sentiment_min_polar_gap")
             for sub in value:
-                if sub not in known:
+                if sub not in DECISION_KEYS:
                     raise ConfigError(
-                        f"{source}: unknown key 'decision.{sub}' (known: {', '.join('decision.' + k for k in known)})"
+                        f"{source}: unknown key 'decision.{sub}' (known: {', '.join('decision.' + k for k in DECISION_KEYS)})"
                     )
-            kwargs["decision"] = DecisionConfig(
-                neutral_margin=value.get("neutral_margin", base.decision.neutral_margin),
-                **{k: value.get(k, getattr(base.decision, k)) for k in known[1:]},
-            )
+            kwargs["decision"] = DecisionConfig(**{k: value.get(k, getattr(base.decision, k)) for k in DECISION_KEYS})
         else:
             kwargs[key] = value
     merged = {f.name: getattr(base, f.name) for f in dataclasses.fields(LabelConfig)}
