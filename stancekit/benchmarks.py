@@ -40,6 +40,7 @@ import numpy as np
 
 from . import decide as _decide
 from .errors import ConfigError, InputError
+from .mentions import MARK_CLOSE, MARK_OPEN, mark_alias
 from .evaluation import metrics
 
 DATA_ENV = "STANCEKIT_BENCH_DATA"
@@ -376,24 +377,31 @@ class Job:
     ids: dict[str, list[int]] = field(default_factory=dict)
 
 
-def item_hypotheses(item: BenchItem, templates, framing: str = DEFAULT_FRAMING) -> tuple[str, dict[str, list[str]]]:
-    """(premise, label -> hypotheses) for one item, exactly as `StanceClassifier` would ask."""
+def item_hypotheses(
+    item: BenchItem, templates, framing: str = DEFAULT_FRAMING, mark: bool = False
+) -> tuple[str, dict[str, list[str]]]:
+    """(premise, label -> hypotheses) for one item, exactly as `StanceClassifier` would ask; ``mark``
+    marks the actor's mentions in the premise as `StanceClassifier` does for a model trained that way
+    (the speaker of a quoted framing, the entity of a sentiment item; "plain" text names no one)."""
     if item.task == "stance":
         if framing not in FRAMINGS:
             raise ConfigError(f"unknown framing {framing!r} (expected {', '.join(FRAMINGS)})")
         actor, pattern = FRAMINGS[framing]
-        return pattern.format(text=item.text), templates.stance_hypotheses(actor, item.target)
+        premise = pattern.format(text=item.text)
+        if mark and pattern.startswith(actor):
+            premise = MARK_OPEN + actor + MARK_CLOSE + premise[len(actor):]
+        return premise, templates.stance_hypotheses(actor, item.target)
     if item.task == "sentiment":
-        return item.text, templates.sentiment_hypotheses(item.target)
+        return (mark_alias(item.text, item.target) if mark else item.text), templates.sentiment_hypotheses(item.target)
     raise ConfigError(f"item {item.id}: unknown task {item.task!r}")
 
 
 def build_jobs(items: Sequence[BenchItem], templates, framing: str, index: dict[tuple[str, str], int],
-               binary: bool = False) -> list[Job]:
+               binary: bool = False, mark: bool = False) -> list[Job]:
     """Add the pairs of ``items`` to the shared de-duplicated ``index`` (pair -> position)."""
     jobs = []
     for it in items:
-        premise, hyps = item_hypotheses(it, templates, framing)
+        premise, hyps = item_hypotheses(it, templates, framing, mark)
         ids = {lab: [index.setdefault((premise, h), len(index)) for h in hs] for lab, hs in hyps.items()}
         jobs.append(Job(it, binary, ids))
     return jobs
@@ -436,6 +444,12 @@ def score(bench: Benchmark, items: Sequence[BenchItem], preds: Sequence[str], n_
     }
 
 
+def marks_mentions(config, scorer) -> bool:
+    """The label config's ``mark_mentions`` resolved against the model ("auto": what it was trained with)."""
+    mode = getattr(config, "mark_mentions", "auto")
+    return bool(getattr(scorer, "marks_mentions", False)) if mode == "auto" else bool(mode)
+
+
 def run_zero_shot(
     scorer,
     config,
@@ -454,11 +468,12 @@ def run_zero_shot(
     """
     index: dict[tuple[str, str], int] = {}
     runs: list[tuple[str, str, list[Job]]] = []
+    mark = marks_mentions(config, scorer)
     for name, items in data.items():
         bench = BENCHMARKS[name]
         fr_list = list(framings) if bench.task == "stance" else ["-"]
         for fr in fr_list:
-            jobs = build_jobs(items, config.templates, fr if fr != "-" else DEFAULT_FRAMING, index, bench.binary)
+            jobs = build_jobs(items, config.templates, fr if fr != "-" else DEFAULT_FRAMING, index, bench.binary, mark)
             runs.append((name, fr, jobs))
     pairs = list(index)
     if on_pairs is not None:

@@ -21,7 +21,7 @@ from . import decide as _decide
 from .actors import Actor, ActorsSpec, build_actors
 from .config import LabelConfig, load_config
 from .errors import ConfigError, ModelError
-from .mentions import MentionFinder
+from .mentions import MentionFinder, mark_actor
 from .nli import NLIScorer
 from .records import DocumentResult, Record
 from .segment import segment
@@ -154,6 +154,13 @@ class StanceClassifier:
         for prep, ids in zip(chunk, offsets):
             yield self.postprocess(prep, scores.probs[ids] if len(ids) else scores.probs[:0])
 
+    @property
+    def marks_mentions(self) -> bool:
+        """Whether premises get the asked actor's mentions marked ("[Germany] said ..."): the config's
+        ``mark_mentions``, or with "auto" whatever the model was trained with."""
+        mode = self.config.mark_mentions
+        return self.scorer.marks_mentions if mode == "auto" else bool(mode)
+
     # ------------------------------------------------------------------ stages
     def preprocess(
         self,
@@ -168,6 +175,7 @@ class StanceClassifier:
         except the tokenizer, which sizes the units)."""
         cfg = self.config
         finder = finder or MentionFinder(actors)
+        marking = self.marks_mentions
         paragraphs = segment(text)
         order = [a.name for a in actors]
         mentioned: set[str] = set()
@@ -189,11 +197,14 @@ class StanceClassifier:
                     continue
                 stance_h, sent_h = hyps[name]
                 all_h = [h for hs in stance_h.values() for h in hs] + [h for hs in sent_h.values() for h in hs]
+                count = self.scorer.count_tokens
+                if marking:  # size the windows with their markers in, so a marked premise still fits
+                    count = lambda t, _n=name: self.scorer.count_tokens(mark_actor(t, finder, _n))  # noqa: E731
                 units = premise_units(
                     para,
                     ms,
                     max_tokens=self.scorer.max_premise_tokens(all_h),
-                    count_tokens=self.scorer.count_tokens,
+                    count_tokens=count,
                     mode=cfg.premise,
                     context_sentences=cfg.context_sentences,
                 )
@@ -202,11 +213,12 @@ class StanceClassifier:
                 mentioned.add(name)
                 item = _Item(para.index, name, list(dict.fromkeys(m.surface for m in ms)), units)
                 for unit in units:
+                    premise = mark_actor(unit.text, finder, name) if marking else unit.text
                     item.stance_ids.append(
-                        {lab: [pair_index.setdefault((unit.text, h), len(pair_index)) for h in hs] for lab, hs in stance_h.items()}
+                        {lab: [pair_index.setdefault((premise, h), len(pair_index)) for h in hs] for lab, hs in stance_h.items()}
                     )
                     item.sentiment_ids.append(
-                        {lab: [pair_index.setdefault((unit.text, h), len(pair_index)) for h in hs] for lab, hs in sent_h.items()}
+                        {lab: [pair_index.setdefault((premise, h), len(pair_index)) for h in hs] for lab, hs in sent_h.items()}
                     )
                 items.append(item)
         return Prepared(

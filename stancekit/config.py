@@ -68,6 +68,9 @@ class LabelConfig:
     target: str | None = None
     premise: str = "sentences"
     context_sentences: int = 0
+    # "auto": mark the asked actor's mentions in each premise ("[Germany] said ...") when the model was trained
+    # that way (its config says stancekit_mark_mentions), else not; true / false force it.
+    mark_mentions: bool | str = "auto"
     max_length: int = 256
     batch_size: int = 32
     token_budget: int = 8192
@@ -91,6 +94,8 @@ class LabelConfig:
                 f"{where}: premise must be one of {', '.join(PREMISE_MODES)}, got {self.premise!r}"
             )
         _check_int(self.context_sentences, f"{where}: context_sentences", minimum=0)
+        if self.mark_mentions not in (True, False, "auto"):
+            raise ConfigError(f"{where}: mark_mentions must be true, false or auto, got {self.mark_mentions!r}")
         _check_int(self.max_length, f"{where}: max_length", minimum=16)
         _check_int(self.batch_size, f"{where}: batch_size", minimum=1)
         _check_int(self.token_budget, f"{where}: token_budget", minimum=1)
@@ -141,6 +146,7 @@ class LabelConfig:
             "target": self.target,
             "premise": self.premise,
             "context_sentences": self.context_sentences,
+            "mark_mentions": self.mark_mentions,
             "max_length": self.max_length,
             "batch_size": self.batch_size,
             "token_budget": self.token_budget,

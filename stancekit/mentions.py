@@ -103,3 +103,40 @@ def _finder(actors: tuple[Actor, ...]) -> MentionFinder:
 def find_mentions(text: str, actors: Sequence[Actor]) -> list[Mention]:
     """Convenience wrapper; finders are cached per actor set so repeated calls do not recompile."""
     return _finder(tuple(actors)).find(text)
+
+
+#: Marker put around the asked actor's mentions in a premise when mention marking is on
+#: (``mark_mentions`` in the label config; ``augment.mark_mentions`` in a fine-tuning config). A model trained
+#: with marked premises records it in its config (``stancekit_mark_mentions``) so `label` marks the same way.
+MARK_OPEN, MARK_CLOSE = "[", "]"
+
+
+def mark_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with each (start, end) span wrapped in the markers: "[Trump] backs the plan"."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:  # overlapping spans: keep the first
+            continue
+        out += [text[last:start], MARK_OPEN, text[start:end], MARK_CLOSE]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _alias_regex(alias: str) -> re.Pattern[str]:
+    return re.compile(alias_pattern(alias))
+
+
+def mark_alias(text: str, alias: str) -> str:
+    """Mark every whole-word occurrence of one alias (the matching rules of `MentionFinder`); used where
+    the actor is a plain string (training pairs, benchmark items) rather than an `Actor`."""
+    alias = normalize_alias(alias)
+    if not alias:
+        return text
+    return mark_spans(text, [m.span() for m in _alias_regex(alias).finditer(text)])
+
+
+def mark_actor(text: str, finder: MentionFinder, actor: str) -> str:
+    """Mark the mentions of ``actor`` (by name) that ``finder`` finds in ``text``; other actors stay unmarked."""
+    return mark_spans(text, [(m.start, m.end) for m in finder.find(text) if m.actor == actor])

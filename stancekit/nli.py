@@ -363,6 +363,12 @@ class NLIScorer:
     def device(self) -> Any:
         return next(self.model.parameters()).device
 
+    @property
+    def marks_mentions(self) -> bool:
+        """Whether the model was fine-tuned on premises with the asked actor's mentions marked
+        (``stancekit_mark_mentions`` in its config.json, written by `stancekit finetune`)."""
+        return bool(getattr(getattr(self.model, "config", None), "stancekit_mark_mentions", False))
+
     # ------------------------------------------------------------------ token counting
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` alone, without special tokens (what windows.py sizes premises with)."""

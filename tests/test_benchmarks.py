@@ -228,6 +228,10 @@ def test_pairs_use_label_templates_and_framing():
     assert prem == "Critics attacked Cruz." and hyps == cfg.templates.sentiment_hypotheses("Cruz")
     with pytest.raises(ConfigError):
         B.item_hypotheses(st, cfg.templates, "sideways")
+    # with mention marking (a model trained with marked premises): the asked actor is marked, as `label` does
+    assert B.item_hypotheses(st, cfg.templates, "quoted", mark=True)[0] == '[The author] wrote: "We need the plan."'
+    assert B.item_hypotheses(st, cfg.templates, "plain", mark=True)[0] == "We need the plan."
+    assert B.item_hypotheses(se, cfg.templates, "quoted", mark=True)[0] == "Critics attacked [Cruz]."
 
 
 def test_decision_rule_and_binary_argmax():
@@ -327,7 +331,8 @@ def test_every_finetune_config_loads_and_never_trains_on_what_it_evaluates():
     from stancekit.finetune.config import load_finetune_config
 
     paths = _finetune_configs()
-    assert {p.stem for p in paths} >= {"nli-minilm", "nli-minilm-more", "stance-mix", "stance-semeval"}
+    assert {p.stem for p in paths} >= {"nli-minilm", "nli-minilm-more", "nli-minilm-1c", "stance-mix", "stance-semeval",
+                                       "example-own-data"}
     outputs = {}
     for p in paths:
         cfg = load_finetune_config(p)

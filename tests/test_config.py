@@ -49,6 +49,7 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("batch_size: '8'\n", "batch_size"),
         ("max_length: true\n", "max_length"),
         ("premise: document\n", "premise"),
+        ("mark_mentions: sometimes\n", "mark_mentions"),
         ("decision:\n  neutral_margin: high\n", "neutral_margin"),
         ("label_mapping: {entailment: 0, maybe: 1}\n", "label_mapping.maybe"),
         ("templates:\n  stance:\n    support: ['supports {target}.']\n    oppose: ['{actor} opposes {target}.']\n", "templates.stance.support[0]"),

@@ -193,3 +193,86 @@ def test_unrelated_targets_are_neutral(tmp_path):
     # without the option there are none
     none = stance_pairs(src, rows, TemplateSet(), AugmentArgs(composite_fraction=0, bystander_fraction=0), random.Random(3))
     assert not [p for p in none if p.source.endswith(":unrelated")]
+
+
+def test_mention_marking_marks_only_the_asked_actor(data_files):
+    """With augment.mark_mentions each hypothesis gets its own premise in which only its actor is marked,
+    and the pairs are otherwise the same as without marking (same random draws)."""
+    src = DataSource(path=data_files["stance"], format="stance", columns={"text": "tweet", "target": "topic", "label": "y"},
+                     labels={"FAVOR": "support", "AGAINST": "oppose", "NONE": "neutral"})
+    rows = [json.loads(l) for l in Path(data_files["stance"]).read_text().splitlines()] * 10
+    aug = dict(composite_fraction=0.5, bystander_fraction=0.3)
+    plain = stance_pairs(src, rows, TemplateSet(), AugmentArgs(**aug), random.Random(1))
+    marked = stance_pairs(src, rows, TemplateSet(), AugmentArgs(mark_mentions=True, **aug), random.Random(1))
+    assert [(p.hypothesis, p.label) for p in plain] == [(p.hypothesis, p.label) for p in marked]
+    for p, m in zip(plain, marked):
+        assert m.premise.replace("[", "").replace("]", "") == p.premise
+        actor = p.hypothesis.split(" supports ")[0].split(" opposes ")[0]
+        assert f"[{actor}]".lower() in m.premise.lower(), (actor, m.premise)
+        assert m.premise.count("[") == m.premise.count("]") >= 1
+    comp = [m for m in marked if m.source.endswith("composite")]
+    assert comp and all(m.texts and len(m.texts) == 2 for m in comp)
+    # the two speakers of one composite see two different marked premises
+    by_plain = {}
+    for p, m in zip(plain, marked):
+        if m.source.endswith("composite"):
+            by_plain.setdefault(p.premise, set()).add(m.premise)
+    assert any(len(v) == 2 for v in by_plain.values())
+
+
+def test_sentiment_marking_and_dedup_of_marked_premises(tmp_path):
+    from stancekit.finetune.train import _banned_texts, _contains_banned
+
+    rows = [{"s": "Critics said Merz failed, and Macron agreed.", "a": "Merz", "p": "neg"}]
+    src = DataSource(path=_jsonl(tmp_path / "sent.jsonl", rows), format="sentiment",
+                     columns={"text": "s", "actor": "a", "label": "p"}, labels={"neg": "negative"})
+    pairs = build_pairs([src], TemplateSet(), AugmentArgs(mark_mentions=True), 0)[0]
+    assert pairs[0].premise == "Critics said [Merz] failed, and Macron agreed."
+    # an evaluation file holding the raw sentence still bans the marked training pair
+    banned = _jsonl(tmp_path / "dev.jsonl", [{"text": rows[0]["s"]}])
+    _, texts = _banned_texts([banned])
+    assert _contains_banned(pairs[0], texts)
+    assert not _contains_banned(Pair("[Merz] lost.", "Merz is portrayed negatively.", "entailment", "x", ("Merz lost.",)), texts)
+
+
+def test_marking_model_round_trip(tmp_path, tiny_models, data_files):
+    """A model fine-tuned with mark_mentions says so in its config; `label` then marks the asked actor
+    (mark_mentions: auto) and a config can switch it off."""
+    from stancekit.classifier import StanceClassifier
+    from stancekit.finetune import finetune
+
+    cfg_path = _config(tmp_path, tiny_models["nli3"], data_files)
+    res = finetune(cfg_path, ["training.max_steps=1", "data.augment.mark_mentions=true", "training.eval_steps=null"])
+    conf = json.loads((res.output_dir / "model/config.json").read_text())
+    assert conf["stancekit_mark_mentions"] is True
+    text = "Germany and France met. Germany opposes the plan."
+    actors = {"Germany": ["Germany"], "France": ["France"]}
+    clf = StanceClassifier.from_pretrained(res.output_dir / "model")
+    assert clf.marks_mentions
+    prep = clf.preprocess(text, "the plan", clf._actors(actors)[0])
+    # one premise per sentence that names the actor; the same sentence is marked differently per actor
+    assert {p for p, _ in prep.pairs} == {"[Germany] and France met.", "[Germany] opposes the plan.",
+                                          "Germany and [France] met."}
+    doc = clf.label(text, target="the plan", actors=actors, progress=False)
+    assert [r.actor for r in doc.records] == ["Germany", "France"]
+    off = StanceClassifier.from_pretrained(res.output_dir / "model", config=None, mark_mentions=False)
+    assert not off.marks_mentions
+    assert all("[" not in p for p, _ in off.preprocess(text, "the plan", off._actors(actors)[0]).pairs)
+    # the untouched tiny model was not trained with marking: auto means off
+    assert not StanceClassifier.from_pretrained(tiny_models["nli3"]).marks_mentions
+
+
+def test_bundled_base_names_the_default_model(monkeypatch, tmp_path):
+    """model.base "stancekit:default" is the model `label` uses (configs/example-own-data.yaml adapts it)."""
+    from stancekit import classifier
+    from stancekit.errors import ModelError
+    from stancekit.finetune.train import resolve_base
+
+    fake = tmp_path / "bundled"
+    fake.mkdir()
+    (fake / "config.json").write_text("{}")
+    monkeypatch.setattr(classifier, "DEFAULT_MODEL_DIR", fake)
+    assert resolve_base("stancekit:default") == str(fake)
+    monkeypatch.setattr(classifier, "DEFAULT_MODEL_DIR", tmp_path / "absent")
+    with pytest.raises(ModelError, match="bundled model is not installed"):
+        resolve_base("stancekit:default")

@@ -165,3 +165,17 @@ def test_long_text_finds_every_repeated_mention():
     finder = MentionFinder(SPEC.actors)
     found = finder.find(text)
     assert len(found) == 300 * len(finder.find(read_text(DATA / "article.txt")))
+
+
+def test_marking_wraps_mentions_of_one_actor_only():
+    from stancekit.mentions import mark_actor, mark_alias, mark_spans
+
+    assert mark_spans("ab cd ef", [(3, 5), (0, 2)]) == "[ab] [cd] ef"
+    assert mark_spans("abcdef", [(0, 4), (2, 5)]) == "[abcd]ef"  # overlaps: the first wins
+    assert mark_alias("The senator met the senators.", "the senator") == "[The senator] met the senators."
+    assert mark_alias("U.S. officials left the U.S.", "U.S.") == "[U.S.] officials left the [U.S.]"
+    assert mark_alias("a trump card", "Trump") == "a trump card"
+    finder = MentionFinder([Actor("Germany", ("Germany", "Berlin")), Actor("France", ("France",))])
+    text = "Berlin and France differ; Germany's view is firm."
+    assert mark_actor(text, finder, "Germany") == "[Berlin] and France differ; [Germany]'s view is firm."
+    assert mark_actor(text, finder, "France") == "Berlin and [France] differ; Germany's view is firm."

