@@ -235,6 +235,21 @@ def test_sentiment_marking_and_dedup_of_marked_premises(tmp_path):
     assert not _contains_banned(Pair("[Merz] lost.", "Merz is portrayed negatively.", "entailment", "x", ("Merz lost.",)), texts)
 
 
+def test_dedup_finds_quoted_texts_inside_framed_premises(tmp_path):
+    """A stance text that itself contains double quotes, framed as reported speech, is still recognised
+    as an evaluation text (splitting the premise on quotes alone missed it)."""
+    from stancekit.finetune.train import _banned_texts, _contains_banned
+
+    text = 'The concept of "traditional marriage" has changed over time.'
+    rows = [{"t": text, "g": "the claim that marriage is old", "y": "FAVOR"}]
+    src = DataSource(path=_jsonl(tmp_path / "st.jsonl", rows), format="stance", columns={"text": "t", "target": "g", "label": "y"},
+                     labels={"FAVOR": "support"})
+    pairs = build_pairs([src], TemplateSet(), AugmentArgs(composite_fraction=0, bystander_fraction=0), 0)[0]
+    assert text in pairs[0].premise and pairs[0].premise != text
+    _, texts = _banned_texts([_jsonl(tmp_path / "dev.jsonl", [{"perspective": text}])])
+    assert _contains_banned(pairs[0], texts)
+
+
 def test_marking_model_round_trip(tmp_path, tiny_models, data_files):
     """A model fine-tuned with mark_mentions says so in its config; `label` then marks the asked actor
     (mark_mentions: auto) and a config can switch it off."""
