@@ -291,3 +291,18 @@ def test_bundled_base_names_the_default_model(monkeypatch, tmp_path):
     monkeypatch.setattr(classifier, "DEFAULT_MODEL_DIR", tmp_path / "absent")
     with pytest.raises(ModelError, match="bundled model is not installed"):
         resolve_base("stancekit:default")
+
+
+def test_marked_premises_still_fit_the_window(tiny_models):
+    """Windows are sized with the markers in: with a small max_length and many mentions, every marked
+    (premise, hypothesis) pair fits without truncation."""
+    from stancekit.classifier import StanceClassifier
+
+    clf = StanceClassifier.from_pretrained(tiny_models["nli3"], mark_mentions=True, max_length=48)
+    text = " ".join(["Germany said Germany and Germany agree with Germany on the plan"] * 12) + "."
+    prep = clf.preprocess(text, "the plan", clf._actors({"Germany": ["Germany"]})[0])
+    assert len(prep.pairs) > 3 and all(p.count("[Germany]") >= 1 for p, _ in prep.pairs)
+    sc = clf.scorer
+    for premise, hyp in prep.pairs:
+        assert sc.count_tokens(premise) + sc.count_tokens(hyp) + sc._n_special_pair <= sc.max_length
+    assert sc._count_truncated([p for p, _ in prep.pairs], [h for _, h in prep.pairs]) == 0
