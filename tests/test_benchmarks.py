@@ -313,7 +313,7 @@ def test_stance_configs_load():
     for name in ("stance-mix", "stance-semeval"):
         cfg = load_finetune_config(ROOT / "configs" / f"{name}.yaml")
         # stance-mix continues the NLI training chain; stance-semeval the bundled model
-        assert cfg.model.base in ("runs/nli-minilm-more/model", "stancekit/models/nli-minilm")
+        assert cfg.model.base in ("runs/nli-minilm-more/model", "stancekit:default")
         assert any(s.format == "stance" for s in cfg.data.train)
         trained = {str(Path(s.path).relative_to("../shared/data")) for s in cfg.data.train}
         stance_dev = {"vast/dev.jsonl", "newsmtsc/dev_mt.jsonl", "newsmtsc/dev_rw.jsonl", "perspectrum_stance/dev.jsonl",
