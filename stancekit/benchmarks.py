@@ -40,7 +40,7 @@ import numpy as np
 
 from . import decide as _decide
 from .errors import ConfigError, InputError
-from .mentions import MARK_CLOSE, MARK_OPEN, mark_alias
+from .mentions import mark_alias
 from .evaluation import metrics
 
 DATA_ENV = "STANCEKIT_BENCH_DATA"
@@ -388,9 +388,7 @@ def item_hypotheses(
             raise ConfigError(f"unknown framing {framing!r} (expected {', '.join(FRAMINGS)})")
         actor, pattern = FRAMINGS[framing]
         premise = pattern.format(text=item.text)
-        if mark and pattern.startswith(actor):
-            premise = MARK_OPEN + actor + MARK_CLOSE + premise[len(actor):]
-        return premise, templates.stance_hypotheses(actor, item.target)
+        return (mark_alias(premise, actor) if mark else premise), templates.stance_hypotheses(actor, item.target)
     if item.task == "sentiment":
         return (mark_alias(item.text, item.target) if mark else item.text), templates.sentiment_hypotheses(item.target)
     raise ConfigError(f"item {item.id}: unknown task {item.task!r}")
@@ -444,12 +442,6 @@ def score(bench: Benchmark, items: Sequence[BenchItem], preds: Sequence[str], n_
     }
 
 
-def marks_mentions(config, scorer) -> bool:
-    """The label config's ``mark_mentions`` resolved against the model ("auto": what it was trained with)."""
-    mode = getattr(config, "mark_mentions", "auto")
-    return bool(getattr(scorer, "marks_mentions", False)) if mode == "auto" else bool(mode)
-
-
 def run_zero_shot(
     scorer,
     config,
@@ -468,7 +460,7 @@ def run_zero_shot(
     """
     index: dict[tuple[str, str], int] = {}
     runs: list[tuple[str, str, list[Job]]] = []
-    mark = marks_mentions(config, scorer)
+    mark = config.marks(scorer.marks_mentions)
     for name, items in data.items():
         bench = BENCHMARKS[name]
         fr_list = list(framings) if bench.task == "stance" else ["-"]

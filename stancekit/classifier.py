@@ -158,8 +158,7 @@ class StanceClassifier:
     def marks_mentions(self) -> bool:
         """Whether premises get the asked actor's mentions marked ("[Germany] said ..."): the config's
         ``mark_mentions``, or with "auto" whatever the model was trained with."""
-        mode = self.config.mark_mentions
-        return self.scorer.marks_mentions if mode == "auto" else bool(mode)
+        return self.config.marks(self.scorer.marks_mentions)
 
     # ------------------------------------------------------------------ stages
     def preprocess(

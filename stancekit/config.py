@@ -123,6 +123,10 @@ class LabelConfig:
         if self.backend not in BACKENDS:
             raise ConfigError(f"{where}: backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
+    def marks(self, model_marks: bool) -> bool:
+        """``mark_mentions`` resolved against the model: "auto" follows what it was trained with."""
+        return bool(model_marks) if self.mark_mentions == "auto" else bool(self.mark_mentions)
+
     def with_overrides(self, **overrides: Any) -> "LabelConfig":
         """A copy with some keys replaced (e.g. ``batch_size=8``, ``neutral_margin=0.1``); None means keep."""
         kwargs = {k: v for k, v in overrides.items() if v is not None}

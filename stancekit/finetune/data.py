@@ -180,7 +180,7 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
         examples.append((text, _target(src, _col(src, row, "target", i)), gold))
     name = src.name or src.path
     out: list[Pair] = []
-    mark = bool(getattr(augment, "mark_mentions", False))
+    mark = augment.mark_mentions
 
     def add(premise: str, who: str, h: str, lab: str, source: str, *texts: str) -> None:
         # With mention marking the premise is per hypothesis: only the asked actor is marked, so a
@@ -265,7 +265,7 @@ def sentiment_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, a
             if gold is None or not actor or actor.lower() in _PRONOUNS:
                 continue
             labels = ["positive", "negative"] if augment.both_hypotheses else [rng.choice(["positive", "negative"])]
-            premise = mark_alias(text, actor) if getattr(augment, "mark_mentions", False) else text
+            premise = mark_alias(text, actor) if augment.mark_mentions else text
             for lab in labels:
                 h = _cap(rng.choice(templates.sentiment[lab]).format(actor=actor))
                 out.append(Pair(premise, h, _hyp_label(gold, lab), name, (text,)))
