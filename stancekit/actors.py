@@ -16,6 +16,7 @@ import yaml
 
 from .errors import ConfigError
 from .segment import normalize_text
+from .targets import Target, as_target
 
 TOP_LEVEL_KEYS = ("target", "actors")
 ACTOR_ITEM_KEYS = ("name", "aliases")
@@ -35,10 +36,10 @@ class Actor:
 
 @dataclass
 class ActorsSpec:
-    """The content of an actors file: the actors and, optionally, the stance target."""
+    """The content of an actors file: the actors and, optionally, the stance target (with its aliases)."""
 
     actors: list[Actor]
-    target: str | None = None
+    target: Target | None = None
 
 
 def normalize_alias(alias: str) -> str:
@@ -164,8 +165,9 @@ def parse_actors_data(data: object) -> ActorsSpec:
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(f"{key}: unknown key (allowed: {', '.join(TOP_LEVEL_KEYS)})")
     target = data.get("target")
-    if "target" in data and (not isinstance(target, str) or not target.strip()):
-        raise ConfigError("target: must be a non-empty string")
+    if "target" in data and not isinstance(target, (str, Mapping)):
+        raise ConfigError("target: must be a non-empty string or a mapping with name and aliases")
+    target = as_target(target, "target") if "target" in data else None
     if "actors" not in data:
         raise ConfigError("actors: missing (expected a mapping of name -> list of aliases)")
     raw = data["actors"]
@@ -177,7 +179,19 @@ def parse_actors_data(data: object) -> ActorsSpec:
         actors = build_actors(_actor_list(raw))
     else:
         raise ConfigError("actors: must be a mapping of name -> list of aliases")
-    return ActorsSpec(actors=actors, target=" ".join(target.split()) if target is not None else None)
+    if target is not None:
+        check_target_aliases(target, actors)
+    return ActorsSpec(actors=actors, target=target)
+
+
+def check_target_aliases(target: Target, actors: Sequence[Actor]) -> None:
+    """Refuse a target phrase that is also an actor alias: the same words cannot be both who and what."""
+    owner = {alias_key(normalize_alias(a)).lower(): actor.name for actor in actors for a in actor.aliases}
+    for i, phrase in enumerate(target.phrases):
+        hit = owner.get(alias_key(normalize_alias(phrase)).lower())
+        if hit is not None:
+            where = "target.name" if i == 0 else f"target.aliases[{i - 1}]"
+            raise ConfigError(f"{where}: {phrase!r} is also an alias of actor {hit}; a phrase is either the target or an actor")
 
 
 def _actor_list(raw: list) -> dict[object, object]:

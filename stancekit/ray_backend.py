@@ -121,6 +121,8 @@ class StancekitPredictor:
                 out["doc_id"].append(rec.doc_id)
                 for key in ("paragraph", "actor", "mentions", "stance", "sentiment", "evidence", "windows", "split_windows"):
                     out[key].append(row[key])
+                for key in ("target_phrase", "attribution"):
+                    out[key].append(row.get(key) or "")
                 for k in STANCE_LABELS:
                     out[f"stance_{k}"].append(float(rec.stance_scores.get(k, 0.0)))
                 for k in SENTIMENT_LABELS:

@@ -42,6 +42,14 @@ class Record:
     windows: int = 1
     split_windows: bool = False
     doc_id: str | None = None
+    #: The target phrase the stance hypothesis asked about ("the deal"; the target's name when the premise
+    #: uses none of its aliases).
+    target_phrase: str | None = None
+    #: How the stance premise was chosen: "sentence", or with ``premise: clause`` the attribution role
+    #: ("agent", "reporter", "event", "bystander": see `stancekit.attribution`).
+    attribution: str | None = None
+    #: The stance target's name (the one given, or the one `stancekit.targets.propose_target` chose).
+    target: str | None = None
 
     def to_dict(self, ndigits: int | None = None) -> dict[str, Any]:
         """Plain dict, RECORD_KEYS first; ``ndigits`` rounds the scores (output only)."""
@@ -61,6 +69,12 @@ class Record:
             "windows": self.windows,
             "split_windows": self.split_windows,
         }
+        if self.target is not None:
+            out["target"] = self.target
+        if self.target_phrase is not None:
+            out["target_phrase"] = self.target_phrase
+        if self.attribution is not None:
+            out["attribution"] = self.attribution
         if self.doc_id is not None:
             out["doc_id"] = self.doc_id
         return out

@@ -7,6 +7,7 @@ import pytest
 
 from stancekit.actors import Actor, ActorsSpec, build_actors, load_actors_file, parse_actor_option
 from stancekit.errors import ConfigError
+from stancekit.targets import Target
 
 ACTORS = Path(__file__).resolve().parents[1] / "stancekit" / "data" / "article" / "actors.yaml"
 
@@ -29,7 +30,7 @@ def config_error(tmp_path: Path, text: str) -> str:
 def test_bundled_actors_file():
     spec = load_actors_file(ACTORS)
     assert isinstance(spec, ActorsSpec)
-    assert spec.target == "the plan"
+    assert spec.target == Target("the plan")
     names = [a.name for a in spec.actors]
     assert names[:3] == ["Trump", "United States", "Russia"] and "NATO" in names and len(names) == 11
     us = spec.actors[1]

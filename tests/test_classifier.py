@@ -14,7 +14,9 @@ from stancekit.segment import segment
 
 @pytest.fixture(scope="module")
 def clf(tiny_models):
-    return StanceClassifier.from_pretrained(tiny_models["nli3"], device="cpu")
+    # whole-sentence premises: these tests are about units, windows and the decision rule; clause premises
+    # (the default) are tested in test_targets.py and test_attribution.py
+    return StanceClassifier.from_pretrained(tiny_models["nli3"], device="cpu", premise="sentences")
 
 
 def expected_cells(text, actors_map):
@@ -80,7 +82,9 @@ def test_label_many_matches_label(clf, article_text, actors_map):
 
 
 def test_neutral_margin_is_applied(tiny_models, article_text, actors_map):
-    strict = StanceClassifier.from_pretrained(tiny_models["nli3"], device="cpu", neutral_margin=1.0)
+    strict = StanceClassifier.from_pretrained(
+        tiny_models["nli3"], device="cpu", neutral_margin=1.0, sentiment_neutral_margin=1.0
+    )
     res = strict.label(article_text, "the plan", actors_map)
     assert res.records and all(r.stance == "neutral" and r.sentiment == "neutral" for r in res.records)
 

@@ -28,7 +28,7 @@ def test_default_file_spells_out_the_dataclass_defaults():
     assert {k: v for k, v in packaged.items() if k != "decision"} == {k: v for k, v in plain.items() if k != "decision"}
     assert packaged["decision"].keys() == plain["decision"].keys()
     assert plain["decision"] == {"neutral_margin": 0.0, "sentiment_neutral_margin": None, "min_polar_gap": 0.0,
-                                 "sentiment_min_polar_gap": None}
+                                 "sentiment_min_polar_gap": None, "stance_bias": 0.0, "sentiment_bias": 0.0}
     assert packaged["decision"]["neutral_margin"] != 0.0  # the tuned values are what ships
 
 
@@ -37,7 +37,7 @@ def test_partial_file_keeps_other_defaults(tmp_path):
     assert cfg.batch_size == 4 and cfg.decision.neutral_margin == -0.1
     assert cfg.templates.stance["support"] == ["{actor} backs {target}."]
     assert cfg.templates.sentiment == LabelConfig().templates.sentiment
-    assert cfg.max_length == 256 and cfg.premise == "sentences"
+    assert cfg.max_length == 256 and cfg.premise == "clause"
 
 
 @pytest.mark.parametrize(

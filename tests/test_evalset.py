@@ -60,7 +60,7 @@ def test_gold_keys_equal_find_mentions_on_the_article():
         assert normalize_text(row["text"]) == texts[key[0]], key
         assert row["text"] in (DATA / "article.txt").read_text(encoding="utf-8"), key
         assert row["mentions"] == found[key], key
-        assert row["target"] == spec.target
+        assert row["target"] == spec.target.name
     assert paragraphs[-1].text == "MNA" and not paragraphs[-1].is_content
     assert not [k for k in gold if k[0] == paragraphs[-1].index]
 

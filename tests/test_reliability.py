@@ -462,8 +462,10 @@ def test_non_utf8_text_is_decoded(data, encoding, tmp_path, tiny_models, capsys)
     assert not text.startswith("\ufeff") and expected_first.startswith("Russia welcomed the plan in ")
     if encoding is None:
         assert "Zürich" in text
+    config = tmp_path / "sentences.yaml"  # whole-sentence premises: the evidence is the decoded sentence itself
+    config.write_text("premise: sentences\n", encoding="utf-8")
     argv = ["label", path, "--actor", "Russia", "--target", "the plan", "--model", tiny_models["nli3"],
-            "--device", "cpu", "--format", "jsonl"] + (["--encoding", encoding] if encoding else [])
+            "--device", "cpu", "--format", "jsonl", "--config", config] + (["--encoding", encoding] if encoding else [])
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     assert code == 0, err

@@ -27,10 +27,13 @@ def test_sweep_scores_every_grid_point_with_the_decision_rule():
     curve = mod.sweep(golds, scores, ("support", "oppose", "neutral"))
     assert set(curve) == set(mod.GRID)
     # at margin 0 / gap 0 all three are right; a huge gap turns the close call into neutral
-    assert curve[(0.0, 0.0)] == 1.0
+    assert curve[(0.0, 0.0, 0.0)] == 1.0
     preds = [decide.decide(s, 0.0, min_polar_gap=0.1) for s in scores]
     assert preds[1] == "neutral"
-    assert curve[(0.0, 0.1)] == metrics.macro_f1(golds, preds, ("support", "oppose", "neutral")) < 1.0
+    assert curve[(0.0, 0.1, 0.0)] == metrics.macro_f1(golds, preds, ("support", "oppose", "neutral")) < 1.0
+    # a bias toward support turns the close oppose call into support: one error
+    assert decide.decide(decide.apply_bias(scores[1], 0.1), 0.0) == "support"
+    assert curve[(0.0, 0.0, 0.1)] < 1.0
 
 
 def test_tune_writes_a_loadable_label_config_with_the_chosen_thresholds(tiny_models, tmp_path, capsys):
@@ -41,13 +44,13 @@ def test_tune_writes_a_loadable_label_config_with_the_chosen_thresholds(tiny_mod
     best = json.loads((out / "tune.json").read_text())["best"]
     cfg = load_config(out / "label-config.yaml")
     d = cfg.decision
-    assert (d.neutral_margin, d.min_polar_gap) == tuple(best["stance"])
-    assert (d.sentiment_neutral_margin, d.sentiment_min_polar_gap) == tuple(best["sentiment"])
+    assert (d.neutral_margin, d.min_polar_gap, d.stance_bias) == tuple(best["stance"])
+    assert (d.sentiment_neutral_margin, d.sentiment_min_polar_gap, d.sentiment_bias) == tuple(best["sentiment"])
     # everything but the four thresholds is the packaged default, comments included
     default = (ROOT / "configs" / "default.yaml").read_text().splitlines()
     written = (out / "label-config.yaml").read_text().splitlines()
     assert len(default) == len(written)
     changed = [a for a, b in zip(default, written) if a != b]
     assert all(line.strip().split(":")[0] in {"neutral_margin", "min_polar_gap", "sentiment_neutral_margin",
-                                                "sentiment_min_polar_gap"} for line in changed)
+                                                "sentiment_min_polar_gap", "stance_bias", "sentiment_bias"} for line in changed)
     assert "chosen stance" in (out / "tune.md").read_text()

@@ -34,6 +34,8 @@ class Prediction:
     stance_scores: dict[str, float] = field(default_factory=dict)
     sentiment_scores: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    evidence: str = ""  # stancekit: the premise that decided the stance
+    target_phrase: str = ""  # stancekit: the target phrase asked
 
 
 # ---------------------------------------------------------------------------- majority

@@ -15,11 +15,19 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..templates import SENTIMENT_LABELS, STANCE_LABELS
 
-SPLITS: tuple[str, ...] = ("gold", "contrast", "all")
+SPLITS: tuple[str, ...] = ("gold", "contrast", "dev", "test", "all")
 #: Bundled eval sets: name -> JSONL files (relative to the package) that together form the set.
 BUNDLED: dict[str, tuple[str, ...]] = {
     "article": ("data/article/gold.jsonl", "data/article/contrast.jsonl"),
 }
+#: The unseen-news set: one folder per text under data/news/ (text.txt, actors.yaml, gold.jsonl), splits
+#: in data/news/index.yaml. Read by `news_items`, which builds items in the schema above.
+NEWS = "news"
+PHENOMENA: tuple[str, ...] = (
+    "multi_actor_opposite", "conjoined_subjects", "reported_speech", "reporter", "quotation", "passive_agent",
+    "possessor", "negation", "hedging", "opposite_of_target", "target_paraphrase", "bystander", "stance_change",
+    "conditional", "non_committal",
+)
 REQUIRED: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "text": str,
@@ -39,6 +47,10 @@ OPTIONAL: dict[str, Any] = {
     "rationale": "",
     "source_id": "",
     "edit": "",
+    "doc": "",
+    "aliases": [],
+    "target_aliases": [],
+    "phenomena": [],
 }
 
 
@@ -117,6 +129,14 @@ def load_items(name_or_path: str | Path = "article", split: str = "gold") -> lis
     if not isinstance(split, str) or not split.strip():
         raise ConfigError(f"split must be one of {', '.join(SPLITS)} (or a split name in the file), got {split!r}")
     name = str(name_or_path)
+    if name == NEWS:
+        items = news_items()
+        if split != "all":
+            have = sorted({it["split"] for it in items})
+            items = [it for it in items if it["split"] == split]
+            if not items:
+                raise ConfigError(f"eval set news: no items with split {split!r} (has: {', '.join(have)})")
+        return items
     paths = bundled_path(name) if name in BUNDLED else [Path(name)]
     items = [item for path in paths for item in read_items(path)]
     if split != "all":
@@ -127,12 +147,112 @@ def load_items(name_or_path: str | Path = "article", split: str = "gold") -> lis
     return items
 
 
+def news_root() -> Path:
+    """The folder of the bundled unseen-news set."""
+    return Path(str(resources.files("stancekit") / "data" / "news"))
+
+
+def news_items(root: str | Path | None = None) -> list[dict[str, Any]]:
+    """Items of the unseen-news set (or of a folder laid out like it), validated.
+
+    Each text folder holds ``text.txt`` (paragraphs separated by blank lines), ``actors.yaml`` (``target:``
+    with aliases, ``actors:``) and ``gold.jsonl`` (one line per mentioned (paragraph, actor): stance,
+    sentiment, evidence, confidence, phenomena, rationale). The gold must cover exactly the (paragraph,
+    actor) pairs that stancekit's mention finder finds, every evidence must be a verbatim part of its
+    paragraph: a file that breaks either rule is refused with a one-line error naming it.
+    """
+    import yaml
+
+    from ..actors import load_actors_file
+    from ..mentions import MentionFinder
+    from ..segment import segment
+
+    base = Path(root) if root is not None else news_root()
+    index_path = base / "index.yaml"
+    if not index_path.is_file():
+        raise ConfigError(f"news set: no index.yaml in {base}")
+    try:
+        index = yaml.safe_load(index_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{index_path}: invalid YAML: {str(exc).splitlines()[0]}") from None
+    docs = index.get("texts") if isinstance(index, dict) else None
+    if not isinstance(docs, dict) or not docs:
+        raise ConfigError(f"{index_path}: expected 'texts:' mapping text folder -> {{split:, domain:}}")
+    items: list[dict[str, Any]] = []
+    for doc, meta in docs.items():
+        folder = base / str(doc)
+        split = (meta or {}).get("split") if isinstance(meta, dict) else None
+        if not isinstance(split, str) or not split.strip():
+            raise ConfigError(f"{index_path}: texts.{doc}.split: missing")
+        spec = load_actors_file(folder / "actors.yaml")
+        if spec.target is None:
+            raise ConfigError(f"{folder / 'actors.yaml'}: target: missing")
+        text_path = folder / "text.txt"
+        try:
+            paragraphs = segment(text_path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{text_path}: cannot read ({exc.strerror or exc})") from None
+        finder = MentionFinder(spec.actors)
+        mentions: dict[tuple[int, str], list[str]] = {}
+        for para in paragraphs:
+            if para.is_content:
+                for m in finder.find(para.text):
+                    mentions.setdefault((para.index, m.actor), []).append(m.surface)
+        aliases = {a.name: list(a.aliases) for a in spec.actors}
+        gold_path = folder / "gold.jsonl"
+        seen: set[tuple[int, str]] = set()
+        try:
+            lines = gold_path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(f"{gold_path}: cannot read ({exc.strerror or exc})") from None
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{gold_path}:{n}"
+            try:
+                g = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where}: invalid JSON: {exc.msg}") from None
+            key = (g.get("paragraph"), g.get("actor"))
+            if key not in mentions:
+                raise ConfigError(f"{where}: actor {key[1]!r} is not mentioned in paragraph {key[0]!r}")
+            if key in seen:
+                raise ConfigError(f"{where}: duplicate item for paragraph {key[0]}, actor {key[1]!r}")
+            seen.add(key)
+            para_text = paragraphs[key[0]].text
+            if g.get("evidence") and g["evidence"] not in para_text:
+                raise ConfigError(f"{where}: evidence is not a verbatim part of paragraph {key[0]}")
+            bad = sorted(set(g.get("phenomena", [])) - set(PHENOMENA))
+            if bad:
+                raise ConfigError(f"{where}: unknown phenomenon {bad[0]!r} (known: {', '.join(PHENOMENA)})")
+            raw = {
+                "id": f"news-{doc}-p{key[0]}-{key[1]}",
+                "doc_id": str(doc),
+                "doc": str(doc),
+                "paragraph": key[0],
+                "text": para_text,
+                "actor": key[1],
+                "aliases": aliases[key[1]],
+                "mentions": mentions[key],
+                "target": spec.target.name,
+                "target_aliases": list(spec.target.aliases),
+                "split": split,
+                **{k: g[k] for k in ("stance", "sentiment", "evidence", "confidence", "rationale", "phenomena") if k in g},
+            }
+            items.append(validate_item(raw, where))
+        missing = sorted(set(mentions) - seen)
+        if missing:
+            raise ConfigError(f"{gold_path}: no gold for mentioned paragraph {missing[0][0]}, actor {missing[0][1]!r}")
+    return items
+
+
 def load_eval_set(name_or_path: str | Path = "article", split: str = "gold"):
     """Load an eval set as a `datasets.Dataset`.
 
-    ``name_or_path``: ``"article"`` (the bundled gold + contrast sets) or a JSONL path in the same
-    schema. ``split``: ``"gold"``, ``"contrast"`` or ``"all"`` (any other split name present in a
-    custom file also works). Raises ConfigError / InputError with one line naming the file.
+    ``name_or_path``: ``"article"`` (the bundled gold + contrast sets), ``"news"`` (the unseen-news set:
+    ``split="dev"`` or ``"test"``, items carry ``doc``, ``phenomena`` and the target's aliases) or a JSONL
+    path in the same schema. ``split``: ``"gold"``, ``"contrast"``, ``"dev"``, ``"test"`` or ``"all"`` (any
+    other split name present in a custom file also works). Raises ConfigError / InputError with one line naming the file.
     """
     from datasets import Dataset
 

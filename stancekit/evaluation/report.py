@@ -68,6 +68,17 @@ def per_label_table(metrics: dict[str, Any], task: str) -> str:
     return _table([task, "n"] + [f"{s} (P / R / F1)" for s in systems], rows)
 
 
+def per_phenomenon_table(metrics: dict[str, Any]) -> str:
+    """Stance accuracy per phenomenon tag (reported speech, negation, ...), one column per system."""
+    systems = [s for s, m in metrics["systems"].items() if "per_phenomenon" in m]
+    tags = sorted({t for s in systems for t in metrics["systems"][s]["per_phenomenon"]})
+    rows = []
+    for tag in tags:
+        first = metrics["systems"][systems[0]]["per_phenomenon"][tag]
+        rows.append([tag, str(first["n"])] + [f"{metrics['systems'][s]['per_phenomenon'][tag]['stance_accuracy']:.2f}" for s in systems])
+    return _table(["phenomenon", "n"] + [f"{s} stance acc" for s in systems], rows)
+
+
 def confusion_table(conf: dict[str, Any]) -> str:
     labels = conf["labels"]
     rows = [[f"**{g}**"] + [str(v) for v in row] for g, row in zip(labels, conf["matrix"])]
@@ -117,6 +128,8 @@ def render_report(metrics: dict[str, Any], focus: str = "stancekit") -> str:
         per_actor_table(metrics),
         "",
     ]
+    if any("per_phenomenon" in m for m in metrics["systems"].values()):
+        parts += ["## Per phenomenon (stance accuracy)", "", per_phenomenon_table(metrics), ""]
     focus_name = focus if focus in metrics["systems"] else next(iter(metrics["systems"]), None)
     if focus_name is not None:
         m = metrics["systems"][focus_name]

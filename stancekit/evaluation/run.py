@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -51,20 +52,31 @@ def _possessive_free(surface: str) -> str:
 
 
 def predict_stancekit(items: Sequence[Item], classifier: Any) -> list[Prediction]:
-    """stancekit's predictions for each item (see the module docstring for how actors are built)."""
-    aliases: dict[str, dict[str, None]] = {}
-    for it in items:
-        bucket = aliases.setdefault(it["actor"], {it["actor"]: None})
-        for m in it["mentions"]:
-            bucket[_possessive_free(m)] = None
-    actors = {name: list(a) for name, a in aliases.items()}
+    """stancekit's predictions for each item (see the module docstring for how actors are built).
+
+    Items are grouped by document and target; an item's ``aliases`` (the news set gives each actor's
+    full alias list) are used as the actor's aliases, else the mention surfaces, and ``target_aliases``
+    make the target a `Target` with those phrases."""
+    from ..targets import Target
+
     out: list[Prediction | None] = [None] * len(items)
-    by_target: dict[str, list[int]] = {}
+    groups: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
     for i, it in enumerate(items):
-        by_target.setdefault(it["target"], []).append(i)
-    for target, idx in by_target.items():
+        key = (it.get("doc_id", ""), it["target"], tuple(it.get("target_aliases") or ()))
+        groups.setdefault(key, []).append(i)
+    for (_, target, target_aliases), idx in groups.items():
+        aliases: dict[str, dict[str, None]] = {}
+        for i in idx:
+            it = items[i]
+            bucket = aliases.setdefault(it["actor"], {it["actor"]: None})
+            for a in it.get("aliases") or ():
+                bucket[a] = None
+            for m in it["mentions"]:
+                bucket[_possessive_free(m)] = None
+        actors = {name: list(a) for name, a in aliases.items()}
+        tgt = Target(target, target_aliases)
         texts = list(dict.fromkeys(items[i]["text"] for i in idx))
-        results = classifier.label_many([(str(n), t) for n, t in enumerate(texts)], target, actors, progress=False)
+        results = classifier.label_many([(str(n), t) for n, t in enumerate(texts)], tgt, actors, progress=False)
         by_text = {t: res for t, res in zip(texts, results)}
         for i in idx:
             it = items[i]
@@ -80,6 +92,8 @@ def predict_stancekit(items: Sequence[Item], classifier: Any) -> list[Prediction
                 r.sentiment,
                 {k: float(v) for k, v in r.stance_scores.items()},
                 {k: float(v) for k, v in r.sentiment_scores.items()},
+                evidence=r.evidence,
+                target_phrase=r.target_phrase or "",
             )
     return [p for p in out if p is not None]
 
@@ -111,6 +125,16 @@ def score(items: Sequence[Item], preds: Sequence[Prediction], n_boot: int = 1000
             ),
         }
     out["per_actor"] = per_actor
+    tags = sorted({tag for it in items for tag in it.get("phenomena") or ()})
+    if tags:
+        out["per_phenomenon"] = {
+            tag: {
+                "n": len(ids),
+                "stance_accuracy": metrics.accuracy([items[i]["stance"] for i in ids], [preds[i].stance for i in ids]),
+            }
+            for tag in tags
+            for ids in [[i for i, it in enumerate(items) if tag in (it.get("phenomena") or ())]]
+        }
     high = [i for i, it in enumerate(items) if it["confidence"] == "high"]
     if high and len(high) < len(items):
         out["high_confidence"] = {
@@ -148,12 +172,14 @@ def evaluate(
     seed: int = 0,
     classifier: Any = None,
     quiet: bool = False,
+    progress: bool | None = False,
 ) -> dict[str, Any]:
     """Run each system on the eval set, write the results folder and return metrics.json's content.
 
     ``model``/``config`` are as for `StanceClassifier.from_pretrained` (None: bundled model,
     packaged config); ``classifier`` passes an already-loaded one instead. The headline table is
-    printed to stdout unless ``quiet``.
+    printed to stdout unless ``quiet``. ``progress``: a bar over the systems on stderr (None: only on a
+    terminal).
     """
     systems = list(dict.fromkeys(systems))
     unknown = [s for s in systems if s not in SYSTEMS]
@@ -171,15 +197,29 @@ def evaluate(
 
         classifier = StanceClassifier.from_pretrained(model, config)
     preds: dict[str, list[Prediction]] = {}
-    for name in systems:
-        if name == "majority":
-            preds[name] = baselines.majority(items)
-        elif name == "lexicon":
-            preds[name] = baselines.lexicon(items)
-        elif name == "zero-shot":
-            preds[name] = baselines.zero_shot(items, classifier.scorer.model, classifier.scorer.tokenizer)
-        else:
-            preds[name] = predict_stancekit(items, classifier)
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(systems), desc="systems", unit="system", dynamic_ncols=True)
+    try:
+        for name in systems:
+            if bar is not None:
+                bar.set_postfix_str(f"{name} ({len(items)} items)")
+            if name == "majority":
+                preds[name] = baselines.majority(items)
+            elif name == "lexicon":
+                preds[name] = baselines.lexicon(items)
+            elif name == "zero-shot":
+                preds[name] = baselines.zero_shot(items, classifier.scorer.model, classifier.scorer.tokenizer)
+            else:
+                preds[name] = predict_stancekit(items, classifier)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
 
     result: dict[str, Any] = {
         "meta": {
@@ -211,6 +251,10 @@ def evaluate(
                 }
                 if p.note:
                     row["note"] = p.note
+                if p.evidence:
+                    row["evidence"] = p.evidence
+                if p.target_phrase:
+                    row["target_phrase"] = p.target_phrase
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
     (out / "metrics.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "report.md").write_text(render_report(result), encoding="utf-8")
@@ -226,8 +270,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by `stancekit evaluate` and scripts/evaluate.py."""
     p.add_argument("--model", metavar="M", help="NLI model folder or hub id (default: $STANCEKIT_MODEL or bundled)")
     p.add_argument("--config", metavar="C", help="label config YAML (default: packaged configs/default.yaml)")
-    p.add_argument("--eval-set", default="article", metavar="article|PATH", help="bundled eval set or a JSONL file")
-    p.add_argument("--split", default="gold", metavar="gold|contrast|all", help="which items to score (default: gold)")
+    p.add_argument(
+        "--set", "--eval-set", dest="eval_set", default="article", metavar="article|news|PATH",
+        help="bundled eval set (article, news) or a JSONL file (default: article)",
+    )
+    p.add_argument(
+        "--split", default=None, metavar="gold|contrast|dev|test|all",
+        help="which items to score (default: gold for the article, dev for news)",
+    )
     p.add_argument(
         "--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS, metavar="S",
         help=f"systems to compare (default: all of {', '.join(SYSTEMS)})",
@@ -242,10 +292,11 @@ def run_from_args(args: argparse.Namespace) -> int:
         model=args.model,
         config=args.config,
         eval_set=args.eval_set,
-        split=args.split,
+        split=args.split or ("dev" if args.eval_set == "news" else "gold"),
         out_dir=args.output,
         systems=args.systems,
         n_boot=args.bootstrap,
         seed=args.seed,
+        progress=getattr(args, "progress_bar", False),
     )
     return 0

