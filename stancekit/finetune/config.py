@@ -17,7 +17,9 @@ import yaml
 from ..errors import ConfigError
 from ..templates import TemplateSet
 
-DATA_FORMATS = ("nli", "stance", "sentiment")
+DATA_FORMATS = ("nli", "stance", "sentiment", "curriculum")
+#: ``path`` of a ``format: curriculum`` source: the examples are generated, not read from a file.
+GENERATED_PATH = "generated"
 
 
 @dataclass
@@ -53,6 +55,10 @@ class DataSource:
     text, actor, label for sentiment) onto the file's column names. ``labels`` maps the file's label values
     (after str()) onto ours: entailment/neutral/contradiction, support/oppose/neutral, or
     positive/negative/neutral. Values mapped to null are dropped.
+
+    ``format: curriculum`` generates stance records instead (`stancekit.finetune.curriculum`, training only):
+    ``path: generated``, ``max_rows`` = how many records (each gives a "supports" and an "opposes" pair),
+    ``patterns`` optionally restricts the generating patterns; seeded from ``training.seed``.
     """
 
     path: str
@@ -65,6 +71,7 @@ class DataSource:
     target_prefix: str | None = None  # stance: e.g. 'the proposal that ' for motions written as sentences
     framing: bool = True  # stance: wrap the text as reported speech of a named speaker
     filter: dict[str, Any] = field(default_factory=dict)  # keep rows whose column equals the value
+    patterns: list[str] = field(default_factory=list)  # curriculum: generate only these patterns (default all)
 
 
 @dataclass
@@ -78,6 +85,16 @@ class AugmentArgs:
     # Mark the asked actor's mentions in each stance / sentiment premise ("[Germany] said: ..."); the saved
     # model records it (config.json stancekit_mark_mentions) and `label` then marks its premises the same way.
     mark_mentions: bool = False
+    # Curriculum premises in the form `label` asks with `premise: clause`: the clause the asked actor governs
+    # (stancekit.attribution), so training and inference read the same kind of premise.
+    clause_premises: bool = False
+    # With clause_premises: label a curriculum clause that acts on an undoing of the target ("criticised the
+    # withdrawal from the deal") with the swapped label, as `label`'s flip rule (flip_opposite) expects; false
+    # teaches the model the reading itself.
+    clause_flip_labels: bool = False
+    # Per stance source, as many support as oppose examples (the larger side is sampled down): a model trained on
+    # oppose-heavy data learns to answer "oppose" for any strong wording.
+    balance_stance: bool = False
 
 
 @dataclass
@@ -249,8 +266,17 @@ def validate(cfg: FinetuneConfig) -> None:
         raise ConfigError("data.train: at least one training source is required")
     for group in ("train", "validation", "evaluate"):
         for i, src in enumerate(getattr(cfg.data, group)):
+            where = f"data.{group}[{i}]"
             if src.format not in DATA_FORMATS:
-                raise ConfigError(f"data.{group}[{i}].format: {src.format!r} (expected one of {', '.join(DATA_FORMATS)})")
+                raise ConfigError(f"{where}.format: {src.format!r} (expected one of {', '.join(DATA_FORMATS)})")
+            if src.format == "curriculum":
+                if group != "train":
+                    raise ConfigError(f"{where}.format: curriculum data is generated for training only, never for {group}")
+                _validate_curriculum(src, where)
+            elif src.patterns:
+                raise ConfigError(f"{where}.patterns: only used by format curriculum")
+    if GENERATED_PATH in cfg.data.dedup_against:
+        raise ConfigError(f"data.dedup_against: {GENERATED_PATH!r} names generated training data, not an evaluation file")
     t = cfg.training
     if t.epochs <= 0 and t.max_steps <= 0:
         raise ConfigError("training.epochs: must be > 0 (or set training.max_steps)")
@@ -264,6 +290,21 @@ def validate(cfg: FinetuneConfig) -> None:
         raise ConfigError(f"training.device: {t.device!r} (expected auto, cpu or cuda)")
     if sorted(cfg.model.labels) not in (sorted(["entailment", "neutral", "contradiction"]), sorted(["entailment", "not_entailment"])):
         raise ConfigError("model.labels: expected [entailment, neutral, contradiction] or [entailment, not_entailment]")
+
+
+def _validate_curriculum(src: DataSource, where: str) -> None:
+    from .curriculum import PATTERNS
+
+    if src.path != GENERATED_PATH:
+        raise ConfigError(f"{where}.path: {src.path!r} (a curriculum source is generated: set path: {GENERATED_PATH})")
+    if src.max_rows is None or src.max_rows < 1:
+        raise ConfigError(f"{where}.max_rows: required for format curriculum (how many records to generate, >= 1)")
+    for key in ("columns", "labels", "filter", "target_prefix"):
+        if getattr(src, key):
+            raise ConfigError(f"{where}.{key}: not used by format curriculum (its records are generated)")
+    for j, name in enumerate(src.patterns):
+        if name not in PATTERNS:
+            raise ConfigError(f"{where}.patterns[{j}]: unknown pattern {name!r} (known: {', '.join(PATTERNS)})")
 
 
 def to_dict(cfg: FinetuneConfig) -> dict:

@@ -10,6 +10,10 @@ Three formats:
   composite premises where two speakers take different stances, and bystanders — a second actor
   mentioned without a position, whose hypothesis is labelled neutral.
 * ``sentiment`` — (text, actor, polarity) examples turned into pairs with the sentiment templates.
+* ``curriculum`` — generated stance records (`stancekit.finetune.curriculum`): texts naming several actors
+  with a gold stance per actor. Each record is asked with both the "supports" and the "opposes" hypothesis
+  about its own actor, through the same hypothesis and label code as ``stance`` (`stance_hypotheses`); the
+  text is the premise as it is (actors are already named in it), or what ``premise_fn`` makes of it.
 
 Label mapping for a hypothesis "X supports T." given X's gold stance: support → entailment,
 oppose → contradiction, neutral → neutral (and symmetrically for "X opposes T."). This is the same
@@ -24,10 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..actors import Actor
 from ..errors import ConfigError, InputError
-from ..mentions import mark_alias
-from ..templates import TemplateSet
+from ..mentions import find_mentions, mark_alias, mark_spans
+from ..templates import TemplateSet, fill
 from .config import DataSource
+from .curriculum import PremiseFn
 
 # Speakers for reported-speech framing: countries, leaders, organisations and generic people, so the model
 # learns to attribute positions to whoever is named, not to a few names.
@@ -70,6 +76,7 @@ class Pair:
     label: str  # entailment | neutral | contradiction | not_entailment
     source: str
     texts: tuple[str, ...] = ()  # stance / sentiment: the examples' own texts before framing and marking (dedup)
+    generated: bool = False  # curriculum pairs: training only (never carved into the validation split)
 
 
 def _norm(s: str) -> str:
@@ -162,6 +169,14 @@ def _hyp_label(gold: str, hyp_label: str) -> str:
     return "contradiction" if _POLAR.get(hyp_label) == gold else "neutral"
 
 
+def stance_hypotheses(templates: TemplateSet, actor: str, target: str, gold: str, labels: Iterable[str],
+                      rng: random.Random) -> list[tuple[str, str]]:
+    """(hypothesis, NLI label) for each asked stance label: one of the label's templates (chosen with ``rng``)
+    filled with the actor and target, labelled from the actor's gold stance (`_hyp_label`). Shared by natural
+    stance data and the curriculum, so both train exactly the question `label` asks."""
+    return [(fill(rng.choice(templates.stance[lab]), actor=actor, target=target), _hyp_label(gold, lab)) for lab in labels]
+
+
 def _target(src: DataSource, target: str) -> str:
     t = str(target).strip().rstrip(".")
     if src.target_prefix:
@@ -178,6 +193,8 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
         if gold is None or not text:
             continue
         examples.append((text, _target(src, _col(src, row, "target", i)), gold))
+    if getattr(augment, "balance_stance", False):
+        examples = balance_polar(examples, rng)
     name = src.name or src.path
     out: list[Pair] = []
     mark = augment.mark_mentions
@@ -187,14 +204,9 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
         # composite premise gives each speaker's hypothesis its own view of who is being asked about.
         out.append(Pair(mark_alias(premise, who) if mark else premise, h, lab, source, texts))
 
-    def hyps(actor: str, target: str, gold: str) -> list[Pair]:
+    def hyps(actor: str, target: str, gold: str) -> list[tuple[str, str]]:
         labels = ["support", "oppose"] if augment.both_hypotheses else [rng.choice(["support", "oppose"])]
-        res = []
-        for lab in labels:
-            tpl = rng.choice(templates.stance[lab])
-            h = tpl.format(actor=actor, target=target)
-            res.append((h[:1].upper() + h[1:], _hyp_label(gold, lab)))
-        return res
+        return stance_hypotheses(templates, actor, target, gold, labels, rng)
 
     by_target: dict[str, list[int]] = {}
     for idx, (_, target, _) in enumerate(examples):
@@ -242,6 +254,22 @@ def stance_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, augm
     return out
 
 
+def balance_polar(examples: list[tuple[str, str, str]], rng: random.Random) -> list[tuple[str, str, str]]:
+    """As many support as oppose examples: the larger side is sampled down (order kept; neutral untouched).
+
+    >>> ex = [("a", "t", "oppose"), ("b", "t", "oppose"), ("c", "t", "support"), ("d", "t", "neutral")]
+    >>> sorted(g for _, _, g in balance_polar(ex, random.Random(0)))
+    ['neutral', 'oppose', 'support']
+    """
+    sup = [i for i, e in enumerate(examples) if e[2] == "support"]
+    opp = [i for i, e in enumerate(examples) if e[2] == "oppose"]
+    if not sup or not opp or len(sup) == len(opp):
+        return examples
+    big, small = (sup, opp) if len(sup) > len(opp) else (opp, sup)
+    drop = set(big) - set(rng.sample(big, len(small)))
+    return [e for i, e in enumerate(examples) if i not in drop]
+
+
 def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
@@ -272,12 +300,96 @@ def sentiment_pairs(src: DataSource, rows: list[dict], templates: TemplateSet, a
     return out
 
 
-def build_pairs(sources: Iterable[DataSource], templates: TemplateSet, augment, seed: int) -> tuple[list[Pair], dict[str, int]]:
-    """All sources → pairs; returns the pairs and a row count per source (for the model card)."""
+def mark_mentions(text: str, actor: str, mentions: Iterable[str]) -> str:
+    """Mark every mention of one actor (its name and the given surface forms; longest first, as `label`
+    does) in ``text``."""
+    found = find_mentions(text, [Actor(actor, tuple(dict.fromkeys([actor, *mentions])))])
+    return mark_spans(text, [(m.start, m.end) for m in found])
+
+
+def curriculum_record_pairs(records: Iterable[dict], templates: TemplateSet, augment, rng: random.Random,
+                            name: str = "curriculum", premise_fn: PremiseFn | None = None) -> list[Pair]:
+    """Curriculum records → NLI pairs: per record the "supports" and the "opposes" hypothesis about the
+    record's actor (support → entailment / contradiction, oppose → contradiction / entailment, neutral →
+    neutral / neutral), and for a share ``augment.unrelated_fraction`` of records the premise asked about another
+    record's target (neutral). ``premise_fn(text, actor, mentions, text_target)`` may replace the text by the part that
+    concerns the actor (e.g. the clause it governs); a falsy result keeps the text. It may also return
+    ``(premise, flip)``: with ``flip`` the clause acts on an undoing of the target, which `label` answers by
+    swapping support and oppose (``flip_opposite``), so the pair is labelled with the swapped label and model
+    and rule together give the gold. ``augment.mark_mentions`` marks
+    the actor's mentions in the premise as for stance data."""
+    out = []
+    records = list(records)
+    group = _target_groups(records)
+    targets = sorted(group)
+    for rec in records:
+        text, actor = rec["text"], rec["actor"]
+        mentions = tuple(rec.get("mentions") or (actor,))
+        made = premise_fn(text, actor, mentions, rec.get("text_target")) if premise_fn is not None else None
+        flip = False
+        if isinstance(made, tuple):  # (premise, flip): the label config's flip rule will swap the answer back
+            made, flip = made
+        premise = made or text
+        if augment.mark_mentions:
+            premise = mark_mentions(premise, actor, mentions)
+        source = f"{name}:{rec.get('pattern', 'curriculum')}"
+        gold = rec["stance"]
+        if flip and gold in ("support", "oppose"):
+            gold = "oppose" if gold == "support" else "support"
+        for h, lab in stance_hypotheses(templates, actor, rec["target"], gold, ("support", "oppose"), rng):
+            out.append(Pair(premise, h, lab, source, (text,), generated=True))
+        others = [t for t in targets if group[t] != group[rec["target"]] and t.lower() not in text.lower()]
+        if others and rng.random() < augment.unrelated_fraction:
+            # The same premise asked about a target it does not concern: neutral. Without these the model
+            # learns that a named actor doing anything supports whatever target is asked about.
+            other = rng.choice(others)
+            for h, _ in stance_hypotheses(templates, actor, other, "neutral", [rng.choice(["support", "oppose"])], rng):
+                out.append(Pair(premise, h, "neutral", source + ":unrelated", (text,), generated=True))
+    return out
+
+
+def _target_groups(records: list[dict]) -> dict[str, int]:
+    """Hypothesis target -> group id; targets that share a wording in some text ("the trade pact" / "the trade
+    deal") are one group, so an "unrelated" target is never a paraphrase of the record's own."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for rec in records:
+        a, b = find("h:" + rec["target"]), find("t:" + str(rec.get("text_target") or rec["target"]))
+        parent[a] = b
+    roots: dict[str, int] = {}
+    return {rec["target"]: roots.setdefault(find("h:" + rec["target"]), len(roots)) for rec in records}
+
+
+def curriculum_pairs(src: DataSource, templates: TemplateSet, augment, rng: random.Random, seed: int,
+                     premise_fn: PremiseFn | None = None) -> list[Pair]:
+    """A ``format: curriculum`` source: ``src.max_rows`` records generated with ``seed`` → pairs."""
+    from .curriculum import generate
+
+    if src.max_rows is None:
+        raise ConfigError(f"{src.name or src.path}: max_rows is required for format curriculum")
+    records = generate(src.max_rows, seed=seed, patterns=src.patterns or None)
+    return curriculum_record_pairs(records, templates, augment, rng, src.name or "curriculum", premise_fn)
+
+
+def build_pairs(sources: Iterable[DataSource], templates: TemplateSet, augment, seed: int,
+                premise_fn: PremiseFn | None = None) -> tuple[list[Pair], dict[str, int]]:
+    """All sources → pairs; returns the pairs and a pair count per source (for the model card).
+    ``premise_fn`` applies to curriculum sources (see `curriculum_record_pairs`)."""
     rng = random.Random(seed)
     pairs: list[Pair] = []
     counts: dict[str, int] = {}
     for src in sources:
+        if src.format == "curriculum":
+            got = curriculum_pairs(src, templates, augment, rng, seed, premise_fn)
+            counts[src.name or src.path] = len(got)
+            pairs.extend(got)
+            continue
         rows = load_rows(src)
         if src.max_rows is not None and len(rows) > src.max_rows:
             rows = random.Random(seed).sample(rows, src.max_rows)

@@ -146,7 +146,17 @@ def _contains_banned(p: Pair, texts: set[str]) -> bool:
 
 def prepare_data(cfg: FinetuneConfig):
     """Build train / validation / evaluation pairs with de-duplication; returns them and counts."""
-    train, counts = build_pairs(cfg.data.train, cfg.templates, cfg.data.augment, cfg.training.seed)
+    premise_fn = None
+    if cfg.data.augment.clause_premises:
+        from ..attribution import clause_premise
+
+        if cfg.data.augment.clause_flip_labels:
+            premise_fn = clause_premise
+        else:
+            def premise_fn(*args):  # the clause only: the model learns the reading of an undoing itself
+                made = clause_premise(*args)
+                return made[0] if isinstance(made, tuple) else made
+    train, counts = build_pairs(cfg.data.train, cfg.templates, cfg.data.augment, cfg.training.seed, premise_fn)
     evals = {}
     for src in cfg.data.evaluate:
         pairs, _ = build_pairs([src], cfg.templates, cfg.data.augment, cfg.training.seed)
@@ -165,8 +175,13 @@ def prepare_data(cfg: FinetuneConfig):
     rng = random.Random(cfg.training.seed)
     rng.shuffle(train)
     if not valid and cfg.data.validation_fraction > 0:
+        # Carved from natural pairs only: generated (curriculum) pairs are for training, and the validation
+        # split picks the best checkpoint and is reported in the model card.
         n = max(1, int(len(train) * cfg.data.validation_fraction)) if len(train) > 1 else 0
-        valid, train = train[:n], train[n:]
+        natural = [i for i, p in enumerate(train) if not p.generated]
+        carve = set(natural[:n])
+        valid = [train[i] for i in natural[:n]]
+        train = [p for i, p in enumerate(train) if i not in carve]
     if not train:
         raise ConfigError("data.train: no training pairs left after mapping and de-duplication")
     return train, valid, evals, counts, dropped
