@@ -23,3 +23,7 @@ class ConfigError(StancekitError):
 
 class ModelError(StancekitError):
     """The model cannot be loaded or is not a usable NLI sequence-classification model."""
+
+
+class OutputError(StancekitError):
+    """An output file or folder cannot be written (checked before any model work)."""

@@ -18,9 +18,13 @@ hypotheses' entailment logits) needs for the benchmark comparison.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import os
+import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -178,6 +182,57 @@ def _hub_unreachable() -> str | None:
     return None
 
 
+#: Environment variables that keep third-party loading output (progress bars, warnings); `stancekit --verbose`
+#: sets the first, so spawned corpus workers inherit it.
+VERBOSE_ENV: tuple[str, ...] = ("STANCEKIT_VERBOSE", "STANCEKIT_DEBUG")
+
+
+def verbose_requested() -> bool:
+    """Whether the user asked to see third-party progress bars and warnings (``--verbose``)."""
+    return any(os.environ.get(v, "").strip() not in ("", "0") for v in VERBOSE_ENV)
+
+
+@contextlib.contextmanager
+def quiet_loading(verbose: bool | None = None):
+    """Silence transformers' / huggingface_hub's progress bars ("Loading weights") and warnings while a
+    model loads, then restore them; ``verbose`` (default: `verbose_requested`) keeps them."""
+    if verbose if verbose is not None else verbose_requested():
+        yield
+        return
+    from transformers.utils import logging as tf_logging
+
+    level, bars = tf_logging.get_verbosity(), tf_logging.is_progress_bar_enabled()
+    try:
+        from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
+        hub_bars_off = are_progress_bars_disabled()
+    except ImportError:  # pragma: no cover - very old huggingface_hub
+        hub_bars_off = None
+    tf_logging.set_verbosity_error()
+    tf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        tf_logging.set_verbosity(level)
+        if bars:
+            tf_logging.enable_progress_bar()
+        if hub_bars_off is False:
+            enable_progress_bars()
+        elif hub_bars_off:
+            disable_progress_bars()
+
+
+def _quietly(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with quiet_loading():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
@@ -209,9 +264,14 @@ class NLIScorer:
             self.max_length = model_max
         self._n_special_pair = tokenizer.num_special_tokens_to_add(pair=True)
         self._hyp_len_cache: dict[str, int] = {}
+        # Token counts of premise texts, LRU-bounded: a sentence that mentions several actors, or recurs
+        # across the documents of a corpus, is tokenised once.
+        self._count_cache: OrderedDict[str, int] = OrderedDict()
+        self.count_cache_size = 65536
 
     # ------------------------------------------------------------------ loading
     @classmethod
+    @_quietly
     def from_pretrained(
         cls,
         name_or_path: str | os.PathLike,
@@ -228,7 +288,8 @@ class NLIScorer:
         """Load a local folder or hub id; every failure is a one-line ModelError naming the path.
 
         ``dtype="int8"``: dynamic int8 quantisation on CPU (`quantize_int8`). ``backend="onnx"``:
-        run the model with ONNX Runtime (`stancekit.onnx_backend`; CPU, cached export).
+        run the model with ONNX Runtime (`stancekit.onnx_backend`; CPU, cached export). Third-party
+        progress bars and warnings are silenced while loading unless ``--verbose`` / $STANCEKIT_VERBOSE.
 
         Weights must be safetensors (``use_safetensors=True``): pickle checkpoints can run code
         on load. Remote code runs only when ``trust_remote_code`` is passed explicitly.
@@ -371,8 +432,21 @@ class NLIScorer:
 
     # ------------------------------------------------------------------ token counting
     def count_tokens(self, text: str) -> int:
-        """Tokens of ``text`` alone, without special tokens (what windows.py sizes premises with)."""
-        return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        """Tokens of ``text`` alone, without special tokens (what windows.py sizes premises with).
+
+        Counts are cached per text (LRU, ``count_cache_size`` entries), so a sentence that is sized
+        for several actors or recurs across documents is tokenised once.
+        """
+        cache = self._count_cache
+        n = cache.get(text)
+        if n is not None:
+            cache.move_to_end(text)
+            return n
+        n = len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        cache[text] = n
+        if len(cache) > self.count_cache_size:
+            cache.popitem(last=False)
+        return n
 
     def max_premise_tokens(self, hypothesis: str | Sequence[str]) -> int:
         """Premise tokens that fit with ``hypothesis`` (or the longest of several) in max_length.

@@ -119,3 +119,40 @@ def _looks_like_8bit_text(data: bytes) -> bool:
     visible = len(data.translate(None, _SPACES))
     high = len(data.translate(None, _ASCII))
     return visible > 0 and high <= _MAX_HIGH_SHARE * visible
+
+
+def check_writable(path: str | os.PathLike, *, folder: bool = False, create_parents: bool = False) -> None:
+    """Raise OutputError unless ``path`` can be written: called on ``-o``/``--output`` before any model
+    work, so a typo costs a second, not a whole run.
+
+    A file: not a directory; its folder exists (or, with ``create_parents``, its nearest existing
+    ancestor is a writable directory) and is writable; an existing file is writable. ``folder``: the
+    path is (or can be created as) a writable directory.
+    """
+    from .errors import OutputError
+
+    p = Path(path)
+    what = "output folder" if folder else "output file"
+    if p.exists():
+        if folder and not p.is_dir():
+            raise OutputError(f"cannot write {what} {p}: it exists and is not a directory")
+        if not folder and p.is_dir():
+            raise OutputError(f"cannot write {what} {p}: it is a directory")
+        if not os.access(p, os.W_OK | (os.X_OK if folder else 0)):
+            raise OutputError(f"cannot write {what} {p}: permission denied")
+        return
+    parent = p.parent if str(p.parent) else Path(".")
+    if not (folder or create_parents):
+        if not parent.exists():
+            raise OutputError(f"cannot write {what} {p}: no such directory {parent}")
+        if not parent.is_dir():
+            raise OutputError(f"cannot write {what} {p}: {parent} is not a directory")
+    else:
+        while not parent.exists():  # nearest existing ancestor: mkdir(parents=True) starts there
+            if parent == parent.parent:
+                break
+            parent = parent.parent
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"cannot write {what} {p}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {what} {p}: permission denied in {parent}")

@@ -93,10 +93,19 @@ def test_template_without_actor_slot(files, tiny_models, capsys, tmp_path):
     assert_one_line_error(code, err, "templates.stance.support[0]")
 
 
-def test_no_target(files, tiny_models, capsys):
+def test_no_target_uses_the_plan_named_in_the_text(files, tiny_models, capsys):
     art, _ = files
+    code, out, err = run(["label", art, "--actor", "Russia", "--model", tiny_models["nli3"]], capsys)
+    assert code == 0 and out.startswith("target: the plan")
+    assert "target: 'the plan' (found in the text; override with --target)" in err
+
+
+def test_no_target_and_none_in_the_text(tmp_path, tiny_models, capsys):
+    art = tmp_path / "a.txt"
+    art.write_text("Russia said on Monday that talks would go on.\n", encoding="utf-8")
     code, _, err = run(["label", art, "--actor", "Russia", "--model", tiny_models["nli3"]], capsys)
     assert_one_line_error(code, err, "no target")
+    assert "pass --target" in err
 
 
 def test_usage_error_and_help(capsys):
@@ -126,8 +135,9 @@ def test_subprocess_corrupt_model_is_one_line(files, tiny_models, tmp_path):
 
 
 def test_actors_command_and_auto_discovery(files, tiny_models, capsys):
-    pytest.importorskip("stancekit.discovery")
     import yaml
+
+    import stancekit.discovery  # noqa: F401 - the project's own module: a plain import, never skipped
 
     art, _ = files
     code, out, err = run(["actors", art, "--target", "the plan"], capsys)
@@ -138,3 +148,71 @@ def test_actors_command_and_auto_discovery(files, tiny_models, capsys):
                           "--format", "jsonl", "--device", "cpu"], capsys)
     assert code == 0, err
     assert "Russia" in {json.loads(line)["actor"] for line in out.splitlines()}
+
+
+def test_unwritable_output_is_refused_before_any_model_work(files, tmp_path, capsys):
+    """-o is checked first: the model named here does not exist, so loading it first would give another error."""
+    art, actors = files
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    no_model = tmp_path / "no-model"
+    cases = [
+        (["label", art, "--actors", actors, "--model", no_model, "-o", tmp_path / "missing" / "x.jsonl"],
+         f"cannot write output file {tmp_path / 'missing' / 'x.jsonl'}: no such directory {tmp_path / 'missing'}"),
+        (["label", art, "--actors", actors, "--model", no_model, "-o", tmp_path],
+         f"cannot write output file {tmp_path}: it is a directory"),
+        (["label-corpus", tmp_path, "--actors", actors, "--model", no_model, "-o", blocker / "o.jsonl"],
+         f"cannot write output file {blocker / 'o.jsonl'}: {blocker} is not a directory"),
+        (["evaluate", "--model", no_model, "-o", blocker / "eval"],
+         f"cannot write output folder {blocker / 'eval'}: {blocker} is not a directory"),
+        (["evaluate", "--model", no_model, "-o", blocker],
+         f"cannot write output folder {blocker}: it exists and is not a directory"),
+    ]
+    for argv, message in cases:
+        code, out, err = run(argv, capsys)
+        assert_one_line_error(code, err, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "actors.yaml", "article.txt"]
+
+
+def test_model_error_names_the_environment_variable(files, tmp_path, capsys, monkeypatch):
+    art, actors = files
+    monkeypatch.setenv("STANCEKIT_MODEL", str(tmp_path / "gone"))
+    code, _, err = run(["label", art, "--actors", actors], capsys)
+    assert_one_line_error(code, err, f"$STANCEKIT_MODEL={tmp_path / 'gone'}: model not found")
+    bad = tmp_path / "not-a-model"
+    bad.mkdir()
+    monkeypatch.setenv("STANCEKIT_MODEL", str(bad))
+    code, _, err = run(["label", art, "--actors", actors], capsys)
+    assert_one_line_error(code, err, f"no config.json (not a transformers model folder) (the model comes from "
+                                     f"$STANCEKIT_MODEL={bad})")
+
+
+def test_progress_bars_on_request_only(files, tiny_models, tmp_path, capsys):
+    """Not a terminal here: no bar unless --progress; then one bar over documents / systems."""
+    art, actors = files
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"{i}.txt").write_text(art.read_text(encoding="utf-8"), encoding="utf-8")
+    argv = ["label-corpus", docs, "--actors", actors, "--model", tiny_models["nli3"]]
+    code, _, err = run(argv + ["-o", tmp_path / "a.jsonl"], capsys)
+    assert code == 0 and "documents:" not in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(argv + ["-o", tmp_path / "b.jsonl", "--progress"], capsys)
+    assert code == 0 and "documents: 100%" in err and "3/3" in err
+    code, _, err = run(["evaluate", "--model", tiny_models["nli3"], "--systems", "majority", "lexicon",
+                        "-o", tmp_path / "eval", "--progress"], capsys)
+    assert code == 0 and "systems: 100%" in err and "2/2" in err
+
+
+def test_readme_lists_the_jsonl_keys_label_writes(files, tiny_models, capsys):
+    import re
+
+    art, actors = files
+    code, out, _ = run(["label", art, "--actors", actors, "--model", tiny_models["nli3"], "--format", "jsonl"], capsys)
+    assert code == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"`--format jsonl` writes one object per \(paragraph, mentioned actor\) with the keys\s+`([^`]+)`", readme)
+    assert listed, "README: the sentence listing label's JSONL keys is gone"
+    keys = [k.strip() for k in listed.group(1).split(",")]
+    for line in out.splitlines():
+        assert list(json.loads(line)) == keys  # no doc_id: only label-corpus writes it

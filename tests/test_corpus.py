@@ -8,7 +8,9 @@ import pytest
 
 from stancekit.classifier import StanceClassifier
 from stancekit.cli import main
-from stancekit.corpus import CorpusWriter, estimate_total, iter_documents, label_corpus
+from stancekit.corpus import (
+    METADATA_KEYS, CorpusWriter, estimate_total, iter_documents, label_corpus, summary_line,
+)
 from stancekit.errors import InputError
 
 DOCS = {
@@ -58,11 +60,13 @@ def test_folder_records_carry_relative_doc_ids(clf, folder, tmp_path):
     assert stats.documents == 4 and stats.records == len(recs) > 0
     done = [json.loads(x) for x in (tmp_path / "out.jsonl.done").read_text().splitlines()]
     assert done == ["a.txt", "b.txt", "d.txt", "sub/c.txt"]  # sorted paths; b.txt has no records
-    # same records as labelling each document alone
+    # same records as labelling each document alone, plus the metadata keys (null for a folder)
     single = clf.label(DOCS["a.txt"], "the plan", ACTORS, doc_id="a.txt")
-    assert [r for r in recs if r["doc_id"] == "a.txt"] == [
-        json.loads(json.dumps(r.to_dict(ndigits=4))) for r in single.records
-    ]
+    assert all(r["date"] is r["source"] is r["title"] is None and r["target"] == "the plan" for r in recs)
+    expected = [json.loads(json.dumps(r.to_dict(ndigits=4))) for r in single.records]
+    got = [r for r in recs if r["doc_id"] == "a.txt"]
+    assert len(got) == len(expected)
+    assert [{k: v for k, v in r.items() if k not in METADATA_KEYS or k in e} for r, e in zip(got, expected)] == expected
 
 
 def test_jsonl_input_with_text_field(clf, jsonl, tmp_path):
@@ -112,9 +116,9 @@ def test_records_of_unmarked_document_are_not_duplicated(clf, folder, tmp_path):
 def test_refuses_foreign_output_file(clf, folder, tmp_path):
     out = tmp_path / "precious.jsonl"
     out.write_text('{"not": "ours"}\n')
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="--restart"):
         run(clf, folder, out)
-    run(clf, folder, out, overwrite=True)
+    run(clf, folder, out, restart=True)
     assert all("doc_id" in r for r in lines(out))
 
 
@@ -135,8 +139,9 @@ def test_unreadable_file_is_skipped_not_marked(clf, folder, tmp_path):
     assert "empty.txt" not in CorpusWriter(out).open().done
 
 
-def test_cli_label_corpus_and_one_vs_two_workers(tiny_models, folder, tmp_path, capsys):
-    """One test for the spawn path (slow to start): CLI, 2 workers, byte-identical to 1 worker."""
+def test_cli_label_corpus_and_one_vs_two_workers(tiny_models, folder, tmp_path, capfd):
+    """One test for the spawn path (slow to start): CLI, 2 workers, byte-identical to 1 worker, and quiet
+    (no "Loading weights" bar from each worker: stderr is read at file-descriptor level)."""
     common = ["label-corpus", str(folder), "--model", str(tiny_models["nli3"]), "--target", "the plan",
               "--no-progress", "--docs-per-batch", "1"]
     for spec in ACTORS:
@@ -145,7 +150,8 @@ def test_cli_label_corpus_and_one_vs_two_workers(tiny_models, folder, tmp_path, 
     assert main(common + ["-o", str(one)]) == 0
     assert main(common + ["-o", str(two), "--workers", "2"]) == 0
     assert one.read_bytes() == two.read_bytes() and one.stat().st_size > 0
-    assert "4 documents labelled" in capsys.readouterr().err
+    err = capfd.readouterr().err.splitlines()
+    assert len(err) == 2 and all("4 documents labelled" in line for line in err), err
     assert main(common + ["-o", str(one), "--workers", "0"]) == 2
 
 
@@ -159,3 +165,147 @@ def test_csv_and_parquet_inputs(tmp_path):
     pq_path = tmp_path / "c.parquet"
     pq.write_table(pa.table({"text": ["x y", "z"]}), pq_path)  # no id column: row numbers
     assert [d.doc_id for d in iter_documents(pq_path)] == ["0", "1"] and estimate_total(pq_path) == 2
+
+
+# ---------------------------------------------------------------------------- one job per output
+def corpus_cli(tiny_models, source, out, *extra, target="the plan", actors=ACTORS):
+    argv = ["label-corpus", str(source), "-o", str(out), "--model", str(tiny_models["nli3"]), "--target", target,
+            "--no-progress", "--docs-per-batch", "2"]
+    for spec in actors:
+        argv += ["--actor", spec]
+    return main(argv + [str(x) for x in extra])
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("stancekit: error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_manifest_names_the_job(tiny_models, jsonl, tmp_path):
+    import hashlib
+
+    out = tmp_path / "out.jsonl"
+    assert corpus_cli(tiny_models, jsonl, out, "--text-field", "body") == 0
+    m = json.loads((tmp_path / "out.jsonl.manifest.json").read_text())
+    assert m["target"] == {"name": "the plan", "aliases": []}
+    assert m["actors"]["names"] == list(ACTORS)
+    assert m["model"]["name"] == str(tiny_models["nli3"])
+    weights = tiny_models["nli3"] / "model.safetensors"
+    assert m["model"]["weights_sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert m["input"]["sha256"] == hashlib.sha256(jsonl.read_bytes()).hexdigest()
+    assert m["input"]["size"] == jsonl.stat().st_size and m["input"]["text_field"] == "body"
+    assert len(m["label_config_sha256"]) == 64 and m["stancekit"]
+    assert all(r["doc_id"] for r in lines(out))
+
+
+def test_resume_refuses_another_job_and_restart_starts_over(tiny_models, folder, tmp_path, capsys):
+    out = tmp_path / "out.jsonl"
+    assert corpus_cli(tiny_models, folder, out) == 0
+    done = out.with_name("out.jsonl.done")
+    done.write_text("\n".join(done.read_text().splitlines()[:2]) + "\n")  # as if interrupted after 2 documents
+    before = (out.read_bytes(), done.read_bytes())
+    capsys.readouterr()
+
+    assert corpus_cli(tiny_models, folder, out, target="the deal") == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "target: 'the deal' now, 'the plan' in the manifest" in line and "--restart" in line
+    assert corpus_cli(tiny_models, folder, out, actors={"Trump": ["Trump"], "NATO": ["NATO"]}) == 2
+    assert "actors: Trump, NATO now, Trump, Russia, Germany, France, Zelensky in the manifest" in one_error_line(
+        capsys.readouterr().err)
+    assert corpus_cli(tiny_models, folder, out, "--config", _config_with_margin(tmp_path)) == 2
+    assert "label config: sha256" in one_error_line(capsys.readouterr().err)
+    assert (out.read_bytes(), done.read_bytes()) == before  # nothing appended by a refused run
+
+    assert corpus_cli(tiny_models, folder, out, "--restart", target="the deal") == 0
+    assert "4 documents labelled" in capsys.readouterr().err  # started over: all four, not two
+    assert json.loads(out.with_name("out.jsonl.manifest.json").read_text())["target"]["name"] == "the deal"
+    ids = [json.loads(x) for x in done.read_text().splitlines()]
+    assert sorted(ids) == ["a.txt", "b.txt", "d.txt", "sub/c.txt"]
+    # the same job resumes as before
+    assert corpus_cli(tiny_models, folder, out, target="the deal") == 0
+    assert "0 documents labelled" in capsys.readouterr().err and json.loads(done.read_text().splitlines()[0])
+
+
+def _config_with_margin(tmp_path: Path) -> Path:
+    cfg = tmp_path / "margin.yaml"
+    cfg.write_text("decision:\n  neutral_margin: 0.9\n", encoding="utf-8")
+    return cfg
+
+
+# ---------------------------------------------------------------------------- rows without usable text
+def test_rows_without_usable_text_are_skipped_not_labelled(clf, tmp_path):
+    src = tmp_path / "rows.jsonl"
+    rows = [
+        {"id": "ok", "text": "Russia welcomed the plan."},
+        {"id": "no-field", "body": "Russia welcomed the plan."},
+        {"id": "null", "text": None},
+        {"id": "number", "text": 5},
+        {"id": "list", "text": ["Russia welcomed the plan."]},
+        {"id": "empty", "text": ""},
+        {"id": "blank", "text": "  \n "},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    warned: list[str] = []
+    out = tmp_path / "out.jsonl"
+    stats = run(clf, src, out, warn=warned.append, max_warnings=3)
+    assert stats.documents == 1 and {r["doc_id"] for r in lines(out)} == {"ok"}
+    assert dict(stats.skipped) == {"no-field": "missing text", "null": "missing text (null)",
+                                   "number": "non-string text (number)", "list": "non-string text (array)",
+                                   "empty": "empty text", "blank": "empty text"}
+    assert stats.skip_counts() == {"missing text": 2, "non-string text": 2, "empty text": 2}
+    assert warned[0] == f"stancekit: warning: skipped document 'no-field' ({src}: line 2): missing text"
+    assert len(warned) == 4 and "more documents skipped" in warned[3]  # 3 listed, then one line
+    assert "6 skipped (2 missing text, 2 non-string text, 2 empty text)" in summary_line(stats)
+    assert [json.loads(x) for x in out.with_name("out.jsonl.done").read_text().splitlines()] == ["ok"]
+
+
+def test_cli_warns_per_skipped_row(tiny_models, tmp_path, capsys):
+    src = tmp_path / "rows.jsonl"
+    src.write_text('{"id": 1, "text": "Trump presented the plan."}\n{"id": 2, "text": ""}\n', encoding="utf-8")
+    assert corpus_cli(tiny_models, src, tmp_path / "o.jsonl") == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"stancekit: warning: skipped document '2' ({src}: line 2): empty text"
+    assert err[1].endswith("1 documents labelled, 1 records, " + err[1].split(", ")[2] + ", 1 skipped (1 empty text)")
+
+
+BAD_INPUTS = {
+    "bad JSON line": ('{"id": 1, "text": "Trump presented the plan."}\n{"id": 2, "text": "x"\n', "line 2, column 22: not valid JSON (Expecting ',' delimiter)"),
+    "duplicate id": ('{"id": 1, "text": "a b"}\n{"id": 2, "text": "c"}\n{"id": 1, "text": "d"}\n',
+                     "line 3: duplicate document id '1'"),
+    "missing column": ('{"id": 1, "body": "a b"}\n', "no text field 'text' in any row (fields: id, body)"),
+    "not an object": ('{"id": 1, "text": "a"}\n[1, 2]\n', "line 2: expected a JSON object"),
+    "csv without the column": ("id,body\n1,Trump presented the plan.\n", "no text field 'text' (columns: id, body)"),
+    "empty file": ("", "no documents in this file"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_input_errors_leave_no_files_and_print_one_line(tiny_models, tmp_path, capfd, case):
+    content, needle = BAD_INPUTS[case]
+    src = tmp_path / ("in.csv" if case.startswith("csv") else "in.jsonl")
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert corpus_cli(tiny_models, src, out) == 2
+    captured = capfd.readouterr()  # file-descriptor level: a datasets / pyarrow log line would show here
+    assert needle in one_error_line(captured.err) and captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]  # no OUT, OUT.done, OUT.manifest.json
+
+
+def test_model_error_leaves_no_files(tmp_path, folder, capsys):
+    out = tmp_path / "o.jsonl"
+    assert main(["label-corpus", str(folder), "-o", str(out), "--model", str(tmp_path / "nope"), "--actor", "Trump",
+                 "--target", "the plan", "--no-progress"]) == 2
+    assert "model not found" in one_error_line(capsys.readouterr().err)
+    assert not out.exists() and not out.with_name("o.jsonl.done").exists()
+    assert not out.with_name("o.jsonl.manifest.json").exists()
+
+
+def test_target_aliases_are_part_of_the_job(tiny_models, folder, tmp_path, capsys):
+    out = tmp_path / "out.jsonl"
+    assert corpus_cli(tiny_models, folder, out, "--target-alias", "the deal") == 0
+    manifest = json.loads(out.with_name("out.jsonl.manifest.json").read_text())
+    assert manifest["target"] == {"name": "the plan", "aliases": ["the deal"]}
+    capsys.readouterr()
+    assert corpus_cli(tiny_models, folder, out) == 2
+    assert "target aliases: [] now, ['the deal'] in the manifest" in one_error_line(capsys.readouterr().err)

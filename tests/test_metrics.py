@@ -96,7 +96,7 @@ def test_majority_uses_the_eval_sets_own_labels_or_a_given_one():
     assert {p.stance for p in baselines.majority(items, stance="neutral")} == {"neutral"}
 
 
-@pytest.mark.parametrize("module", [metrics, baselines])
-def test_doctests(module):
+@pytest.mark.parametrize("module, minimum", [(metrics, 10), (baselines, 3)])
+def test_doctests(module, minimum):
     result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0
+    assert result.attempted >= minimum and result.failed == 0

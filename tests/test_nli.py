@@ -33,7 +33,52 @@ def manual_probs(scorer: NLIScorer, pairs) -> np.ndarray:
 
 
 def test_doctests():
-    assert doctest.testmod(nli).failed == 0
+    result = doctest.testmod(nli)
+    assert result.attempted >= 2 and result.failed == 0  # the examples of resolve_label_ids ran
+
+
+def test_loading_is_quiet_unless_verbose(tiny_models, capfd, monkeypatch):
+    """No "Loading weights" bar or warning from the Python API (as in a fresh session, where nothing has
+    silenced transformers yet); --verbose ($STANCEKIT_VERBOSE) keeps them; global settings are restored."""
+    from transformers.utils import logging as tf_logging
+
+    monkeypatch.delenv("STANCEKIT_DEBUG", raising=False)
+    monkeypatch.delenv("STANCEKIT_VERBOSE", raising=False)
+    level = tf_logging.get_verbosity()
+    tf_logging.set_verbosity_warning()
+    tf_logging.enable_progress_bar()
+    try:
+        capfd.readouterr()
+        NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
+        assert capfd.readouterr().err == ""
+        assert tf_logging.is_progress_bar_enabled() and tf_logging.get_verbosity() == tf_logging.WARNING
+        monkeypatch.setenv("STANCEKIT_VERBOSE", "1")
+        NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
+        assert "Loading weights" in capfd.readouterr().err  # the check above can see the bar
+    finally:
+        tf_logging.set_verbosity(level)
+
+
+def test_token_counts_are_cached_per_sentence(tiny_models):
+    scorer = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
+    calls = []
+    tokenizer = scorer.tokenizer
+
+    class Counting:
+        def __call__(self, *args, **kwargs):
+            calls.append(args[0])
+            return tokenizer(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(tokenizer, name)
+
+    scorer.tokenizer = Counting()
+    first = [scorer.count_tokens("Russia welcomed the plan.") for _ in range(5)]
+    assert first == [5] * 5 and calls == ["Russia welcomed the plan."]
+    scorer.count_cache_size = 2
+    for text in ("a", "b", "c"):
+        scorer.count_tokens(text)
+    assert list(scorer._count_cache) == ["b", "c"]  # least recently used dropped
 
 
 def test_three_way_scores_match_unbatched_forward(nli3_scorer):
