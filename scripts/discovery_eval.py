@@ -1,8 +1,15 @@
 """Measure actor discovery (stancekit.discovery) against three references.
 
-(a) article: the bundled article vs its hand-written stancekit/data/article/actors.yaml; an actor
-    matches when the names are equal (precision and recall over actor names).
-(b) NewsMTSC (dev_mt + dev_rw in full, plus a fixed-seed sample of train): sentences are grouped
+Every reference is measured for each discovery method (``--methods``, default all of
+stancekit.discovery.METHODS: "rules" = gazetteer + capitalisation rules, "ner" = spaCy entities + the
+gazetteer's role phrases, "combined" = both); one NER pass per text is shared by "ner" and "combined".
+
+(a) article: the bundled article vs its hand-written stancekit/data/article/actors.yaml. An actor
+    matches when the alias sets overlap (case-insensitive, a leading "the" ignored); precision and
+    recall over actors. ``exact`` counts name equality as well.
+(b) news: the fifteen unseen-news texts (stancekit/data/news, dev / test as index.yaml says), each
+    vs its actors.yaml, matched as in (a); micro-averaged over the texts of a split.
+(c) NewsMTSC (dev_mt + dev_rw in full, plus a fixed-seed sample of train): sentences are grouped
     into their source article (the first three ``_`` fields of ``primary_gid``) and discovery runs
     on each group. A target is *named* when the last word of its mention (possessive removed) is
     capitalised and is not a pronoun ("President Trump", "Mr. Obama's"; not "he", "the president").
@@ -10,14 +17,18 @@
     stancekit.mentions). Precision (lower bound): discovered *people* with a mention that overlaps
     any annotated target span (main or further mention); NewsMTSC annotates only some people per
     sentence and no countries, so unannotated correct people count as errors.
-(c) BASIL (all 300 articles): gold = ``main-entities`` plus named phrase-level ``target`` entities
+(d) BASIL (all 300 articles): gold = ``main-entities`` plus named phrase-level ``target`` entities
     (every word capitalised, e.g. "Donald_Trump", "House_Democrats"; not "Obama_administration").
     An entity is found when a discovered actor has an alias equal to the entity name or to its last
     word ("Trump" for "Donald Trump", "Democrats" for "House Democrats"). Precision (lower bound):
     discovered actors that match some gold entity of the article; BASIL annotates only the entities
     that biased spans target, so most correct discoveries are unannotated.
 
-Usage: python scripts/discovery_eval.py [--train-sample 1500] [--seed 13] [--out results/discovery]
+Time: CPU seconds of discovery per 1,000 words (whitespace-separated) for each method and reference,
+not counting the one-off NER load (reported separately); wall-clock seconds are in metrics.json.
+
+Usage: python scripts/discovery_eval.py [--methods rules,ner,combined] [--only article,news]
+       [--train-sample N] [--seed 13] [--out results/discovery]
 Prints a table and writes metrics.json and report.md to --out.
 """
 from __future__ import annotations
@@ -35,14 +46,60 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stancekit.actors import load_actors_file  # noqa: E402
-from stancekit.discovery import discover  # noqa: E402
+import yaml  # noqa: E402
+
+from stancekit.actors import load_actors_file, normalize_alias  # noqa: E402
+from stancekit.discovery import METHODS, discover  # noqa: E402
 from stancekit.mentions import MentionFinder  # noqa: E402
 
 SHARED = Path("/work/shared/data")
+NEWS = ROOT / "stancekit" / "data" / "news"
 PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she her hers it its "
                      "they them their theirs who whom whose this that these those".split())
 CONNECTORS = frozenset("of the and de von van der bin al da".split())
+
+
+class CachedNER:
+    """The NER pipeline with its documents cached by text: "ner" and "combined" share one pass."""
+
+    def __init__(self, nlp):
+        self.nlp = nlp
+        self.cache: dict[str, object] = {}
+        self.seconds = 0.0
+
+    def pipe(self, texts, batch_size=256):
+        texts = list(texts)
+        todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if todo:
+            t0 = time.perf_counter()
+            for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=batch_size)):
+                self.cache[text] = doc
+            self.seconds += time.perf_counter() - t0
+        return (self.cache[t] for t in texts)
+
+
+class Timer:
+    """Discovery time and words per method: wall-clock and CPU seconds of this process (CPU time is the
+    one to compare on a shared machine)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.words: dict[str, int] = defaultdict(int)
+
+    def run(self, text: str, method: str, ner):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = discover(text, method=method, ner=ner)
+        self.seconds[method] += time.perf_counter() - t0
+        self.cpu[method] += time.process_time() - c0
+        self.words[method] += len(text.split())
+        return out
+
+    def per_1000_words(self) -> dict[str, float]:
+        return {m: round(1000 * self.seconds[m] / self.words[m], 4) for m in self.seconds if self.words[m]}
+
+    def cpu_per_1000_words(self) -> dict[str, float]:
+        return {m: round(1000 * self.cpu[m] / self.words[m], 4) for m in self.cpu if self.words[m]}
 
 
 def prf(tp_p: int, n_pred: int, tp_r: int, n_gold: int) -> dict[str, float | int]:
@@ -53,14 +110,53 @@ def prf(tp_p: int, n_pred: int, tp_r: int, n_gold: int) -> dict[str, float | int
             "predicted": n_pred, "gold": n_gold, "tp_precision": tp_p, "tp_recall": tp_r}
 
 
-def eval_article() -> dict:
-    data = ROOT / "stancekit" / "data" / "article"
-    gold = {a.name for a in load_actors_file(data / "actors.yaml").actors}
-    found = {d.actor.name for d in discover((data / "article.txt").read_text(encoding="utf-8"))}
-    m = prf(len(found & gold), len(found), len(found & gold), len(gold))
-    m["missing"] = sorted(gold - found)
-    m["extra"] = sorted(found - gold)
+def _keys(aliases) -> set[str]:
+    out = set()
+    for a in aliases:
+        a = normalize_alias(a).lower()
+        a = re.sub(r"^the\s+", "", a)
+        if a:
+            out.add(a)
+    return out
+
+
+def match_actors(found, gold) -> dict:
+    """Precision / recall of discovered actors vs gold actors (both lists of Actor): alias overlap."""
+    fk = [(a.name, _keys((a.name, *a.aliases))) for a in found]
+    gk = [(a.name, _keys((a.name, *a.aliases))) for a in gold]
+    hit_f = [n for n, k in fk if any(k & g for _, g in gk)]
+    hit_g = [n for n, g in gk if any(k & g for _, k in fk)]
+    m = prf(len(hit_f), len(fk), len(hit_g), len(gk))
+    m["missing"] = [n for n, _ in gk if n not in hit_g]
+    m["extra"] = [n for n, _ in fk if n not in hit_f]
     return m
+
+
+def eval_article(method: str, ner, timer: Timer) -> dict:
+    data = ROOT / "stancekit" / "data" / "article"
+    gold = list(load_actors_file(data / "actors.yaml").actors)
+    found = [d.actor for d in timer.run((data / "article.txt").read_text(encoding="utf-8"), method, ner)]
+    m = match_actors(found, gold)
+    m["exact"] = len({a.name for a in found} & {a.name for a in gold})
+    return m
+
+
+def eval_news(method: str, ner, timer: Timer) -> dict:
+    index = yaml.safe_load((NEWS / "index.yaml").read_text(encoding="utf-8"))["texts"]
+    out: dict = {"texts": {}}
+    totals = {split: [0, 0, 0, 0] for split in ("dev", "test")}
+    for name, meta in index.items():
+        gold = list(load_actors_file(NEWS / name / "actors.yaml").actors)
+        text = (NEWS / name / "text.txt").read_text(encoding="utf-8")
+        m = match_actors([d.actor for d in timer.run(text, method, ner)], gold)
+        m["split"] = meta["split"]
+        out["texts"][name] = m
+        t = totals[meta["split"]]
+        for i, k in enumerate(("tp_precision", "predicted", "tp_recall", "gold")):
+            t[i] += m[k]
+    for split, (tp_p, n_p, tp_r, n_g) in totals.items():
+        out[split] = prf(tp_p, n_p, tp_r, n_g)
+    return out
 
 
 def is_named(mention: str) -> bool:
@@ -75,7 +171,7 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
-def eval_newsmtsc(train_sample: int, seed: int) -> dict:
+def eval_newsmtsc(method: str, ner, timer: Timer, train_sample: int, seed: int) -> dict:
     root = SHARED / "newsmtsc"
     rows = []
     for name in ("dev_mt.jsonl", "dev_rw.jsonl"):
@@ -90,7 +186,7 @@ def eval_newsmtsc(train_sample: int, seed: int) -> dict:
     n_all = found_all = 0
     for sentences in docs.values():
         text = "\n\n".join(r["sentence_normalized"] for r in sentences)
-        discovered = discover(text)
+        discovered = timer.run(text, method, ner)
         finder = MentionFinder([d.actor for d in discovered])
         hit_actors: set[str] = set()
         for r in sentences:
@@ -127,7 +223,7 @@ def basil_gold(art: dict, ann: dict) -> set[str]:
             and "and" not in e.split()}
 
 
-def eval_basil() -> dict:
+def eval_basil(method: str, ner, timer: Timer) -> dict:
     root = SHARED / "basil"
     n_gold = found = n_pred = pred_hit = 0
     n_main = found_main = 0
@@ -136,7 +232,7 @@ def eval_basil() -> dict:
         ann_path = root / "annotations" / Path(path).parent.name / (Path(path).stem + "_ann.json")
         ann = json.load(open(ann_path, encoding="utf-8")) if ann_path.exists() else {}
         text = "\n\n".join(" ".join(p) for p in art["body-paragraphs"])
-        discovered = discover(text)
+        discovered = timer.run(text, method, ner)
         aliases = [set(d.actor.aliases) for d in discovered]
         gold = basil_gold(art, ann)
         main = {e for e in gold if e in set(art.get("main-entities", []))}
@@ -160,50 +256,101 @@ def eval_basil() -> dict:
     return m
 
 
-def table(metrics: dict) -> str:
-    rows = [
-        ("article (actors.yaml)", metrics["article"], "exact"),
-        ("NewsMTSC named targets", metrics["newsmtsc"], "people, lower bound"),
-        ("BASIL named entities", metrics["basil"], "lower bound"),
-    ]
-    out = ["| reference | precision | recall | F1 | predicted | gold | note |",
-           "|---|---|---|---|---|---|---|"]
-    for name, m, note in rows:
-        out.append(f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
-                   f"{m['predicted']} | {m['gold']} | {note} |")
+REFERENCES = ("article", "news", "newsmtsc", "basil")
+
+
+def table(metrics: dict, methods: list[str]) -> str:
+    out = ["| reference | method | precision | recall | F1 | predicted | gold | CPU s / 1,000 words |",
+           "|---|---|---|---|---|---|---|---|"]
+    for ref, label in (("article", "article (actors.yaml)"), ("news_dev", "news dev (10 texts)"),
+                       ("news_test", "news test (5 texts)"), ("newsmtsc", "NewsMTSC named targets"),
+                       ("basil", "BASIL named entities")):
+        for method in methods:
+            res = metrics[method]
+            key = ref.split("_")[0]
+            if key not in res:
+                continue
+            m = res[key][ref.split("_")[1]] if "_" in ref else res[key]
+            speed = res["cpu_seconds_per_1000_words"].get(key, "")
+            out.append(f"| {label} | {method} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
+                       f"{m['predicted']} | {m['gold']} | {speed} |")
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated discovery methods")
+    ap.add_argument("--only", default=",".join(REFERENCES), help="comma-separated references to run")
     ap.add_argument("--train-sample", type=int, default=100000,
                     help="NewsMTSC train sentences (a fixed-seed sample when fewer than all) added to dev_mt + dev_rw")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--show-test", action="store_true", help="also list per-text errors of the news test texts")
     ap.add_argument("--out", default=str(ROOT / "results" / "discovery"))
     args = ap.parse_args(argv)
+    methods = [m for m in args.methods.split(",") if m]
+    refs = [r for r in args.only.split(",") if r]
     t0 = time.perf_counter()
-    metrics = {"article": eval_article(),
-               "newsmtsc": eval_newsmtsc(args.train_sample, args.seed),
-               "basil": eval_basil()}
+    ner = None
+    load_s = 0.0
+    if any(m != "rules" for m in methods):
+        from stancekit.ner import load_ner
+
+        t1 = time.perf_counter()
+        ner = CachedNER(load_ner())
+        load_s = time.perf_counter() - t1
+    metrics: dict = {"ner_load_seconds": round(load_s, 2)}
+    for method in methods:
+        res: dict = {}
+        speed: dict[str, float] = {}
+        cpu: dict[str, float] = {}
+        for ref in refs:
+            timer = Timer()
+            if ner is not None:
+                ner.cache.clear()  # each method pays its own NER time
+            if ref == "article":
+                res[ref] = eval_article(method, ner, timer)
+            elif ref == "news":
+                res[ref] = eval_news(method, ner, timer)
+            elif ref == "newsmtsc":
+                res[ref] = eval_newsmtsc(method, ner, timer, args.train_sample, args.seed)
+            elif ref == "basil":
+                res[ref] = eval_basil(method, ner, timer)
+            speed[ref] = timer.per_1000_words()[method]
+            cpu[ref] = timer.cpu_per_1000_words()[method]
+        res["seconds_per_1000_words"] = speed
+        res["cpu_seconds_per_1000_words"] = cpu
+        metrics[method] = res
+        print(f"{method}: done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
-    tab = table(metrics)
-    nm, bs, ar = metrics["newsmtsc"], metrics["basil"], metrics["article"]
-    extra = (f"article: missing {ar['missing']}, extra {ar['extra']}\n"
-             f"NewsMTSC: {nm['sentences']} sentences in {nm['documents']} documents (dev_mt + dev_rw + "
-             f"{nm['train_sample']} train, seed {nm['seed']}); recall over all {nm['targets']} targets "
-             f"incl. pronouns: {nm['recall_all_targets']:.3f}\n"
-             f"BASIL: recall on main-entities only: {bs['recall_main_entities']:.3f} "
-             f"({bs['main_entities']} entity-article pairs)\n"
-             f"runtime: {metrics['seconds']} s")
+    tab = table(metrics, methods)
+    notes = [f"NER load (once per process): {metrics['ner_load_seconds']} s", f"runtime: {metrics['seconds']} s"]
+    for method in methods:
+        res = metrics[method]
+        if "article" in res:
+            notes.append(f"{method} article: missing {res['article']['missing']}, extra {res['article']['extra']}, "
+                         f"exact names {res['article']['exact']}")
+        if "news" in res:
+            for name, m in res["news"]["texts"].items():
+                if m["split"] != "dev" and not args.show_test:
+                    continue  # test texts are reported in aggregate only: errors are read (and fixed) on dev
+                notes.append(f"{method} news {name} ({m['split']}): P {m['precision']:.2f} R {m['recall']:.2f} "
+                             f"missing {m['missing']} extra {m['extra']}")
+        if "newsmtsc" in res:
+            nm = res["newsmtsc"]
+            notes.append(f"{method} NewsMTSC: {nm['sentences']} sentences in {nm['documents']} documents; recall "
+                         f"over all {nm['targets']} targets incl. pronouns: {nm['recall_all_targets']:.3f}")
+        if "basil" in res:
+            notes.append(f"{method} BASIL: recall on main-entities only: {res['basil']['recall_main_entities']:.3f}")
     print(tab)
-    print(extra)
+    print("\n".join(notes))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out / "report.md").write_text(
-        "# Actor discovery: measured\n\nCommand: `python scripts/discovery_eval.py`\n\n"
-        + tab + "\n\n" + extra.replace("\n", "\n\n") + "\n\nDefinitions: see the script docstring "
-        "and docs/discovery.md.\n", encoding="utf-8")
+        "# Actor discovery: measured\n\nCommand: `python scripts/discovery_eval.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]) + "`\n\n" + tab + "\n\n"
+        + "\n\n".join(notes) + "\n\nDefinitions: see the script docstring and docs/discovery.md.\n",
+        encoding="utf-8")
     return 0
 
 

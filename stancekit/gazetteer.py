@@ -2,9 +2,9 @@
 
 The data lives in ``stancekit/data/gazetteer/`` as small tab-separated / one-per-line files so that
 it can be reviewed and extended without touching code; this module only parses it (once, cached).
-A gazetteer is used instead of a statistical NER model because discovery must run offline, in
-milliseconds, with no model download, and must map surface forms to *actors* ("Moscow",
-"the Kremlin" and "Russian" are all Russia) — something NER does not do on its own.
+Discovery uses it to group surface forms into actors and name them ("Moscow", "the Kremlin" and
+"Russian" are all Russia), to recognise role phrases that stand for an actor ("the White House"), and to
+rule out places that are not actors; spaCy's named-entity recogniser proposes the names it does not list.
 """
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ class Entry:
     aliases: tuple[str, ...] = ()
     country: str | None = None
     weak: tuple[str, ...] = ()
+    #: Seats of power and capitals used for a country's government ("Kremlin", "White House", "Moscow"):
+    #: role phrases that name the actor without being a name of it (also in ``aliases``).
+    metonyms: tuple[str, ...] = ()
 
     @property
     def all_aliases(self) -> tuple[str, ...]:
@@ -84,7 +87,8 @@ def load_gazetteer() -> Gazetteer:
     entries: list[Entry] = []
     for line in _lines("countries.tsv"):
         name, others, metonyms, weak = _columns(line, "countries.tsv", 4)
-        entries.append(Entry(name, "country", _split(others) + _split(metonyms), weak=_split(weak)))
+        entries.append(Entry(name, "country", _split(others) + _split(metonyms), weak=_split(weak),
+                             metonyms=_split(metonyms)))
     for line in _lines("organisations.tsv"):
         name, kind, aliases = _columns(line, "organisations.tsv", 3)
         if kind not in KINDS:

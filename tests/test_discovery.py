@@ -88,9 +88,10 @@ def test_other_person_with_a_known_surname_stays_apart():
 
 def test_places_agency_tags_months_and_sentence_initial_words_are_not_actors():
     text = ("KYIV, Ukraine (AP) — Evidence suggests Luhansk and the Crimean Peninsula are lost. "
-            "Therefore, in January, talks resume on Monday. Finally the evidence was clear.\n\n"
-            "Oreos were sold out. Everyone ate Oreos.\n\nMNA")
+            "Therefore, in January, talks resume on Monday. Finally the evidence was clear.\n\nMNA")
     assert names(text) == []
+    # the capitalisation rules' plural-thing rule; the recogniser calls a brand an organisation (documented)
+    assert names("Oreos were sold out. Everyone ate Oreos.", method="rules") == []
 
 
 def test_repeated_single_name_is_a_person_but_sentence_initial_only_is_not():
@@ -137,7 +138,7 @@ def test_yaml_round_trip(tmp_path):
     path.write_text(actors_to_yaml(actors, target="the plan: part 2"), encoding="utf-8")
     spec = load_actors_file(path)
     assert spec.actors == actors
-    assert spec.target == "the plan: part 2"
+    assert spec.target.name == "the plan: part 2" and spec.target.aliases == ()
 
 
 def test_yaml_scalars_that_need_quotes_round_trip(tmp_path):
