@@ -30,6 +30,8 @@ __all__ = [
     "ConfigError",
     "ModelError",
     "load_eval_set",
+    "aggregate",
+    "changes",
     "__version__",
 ]
 
@@ -37,6 +39,8 @@ _LAZY = {
     "StanceClassifier": ("stancekit.classifier", "StanceClassifier"),
     "NLIScorer": ("stancekit.nli", "NLIScorer"),
     "load_eval_set": ("stancekit.evaluation", "load_eval_set"),
+    "aggregate": ("stancekit.aggregation", "aggregate"),
+    "changes": ("stancekit.aggregation", "changes"),
 }
 
 

@@ -131,6 +131,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "evidence",
     "windows",
     "split_windows",
+    "target",
     "target_phrase",
     "attribution",
 )
@@ -155,6 +156,7 @@ def render_csv(results: list[DocumentResult]) -> str:
                 r.evidence,
                 r.windows,
                 str(r.split_windows).lower(),
+                res.target,
                 r.target_phrase or "",
                 r.attribution or "",
             ]

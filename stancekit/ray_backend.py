@@ -123,6 +123,7 @@ class StancekitPredictor:
                     out[key].append(row[key])
                 for key in ("target_phrase", "attribution"):
                     out[key].append(row.get(key) or "")
+                out["target"].append(res.target)
                 for k in STANCE_LABELS:
                     out[f"stance_{k}"].append(float(rec.stance_scores.get(k, 0.0)))
                 for k in SENTIMENT_LABELS:
