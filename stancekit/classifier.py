@@ -53,6 +53,9 @@ def resolve_model(model: str | os.PathLike | None = None) -> str:
     )
 
 
+#: Parsed sentences kept per classifier (the oldest is dropped first).
+_PARSE_CACHE_SIZE = 20_000
+
 #: Attribution roles that hold no position by rule: their stance is neutral and the model is not asked.
 NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional"})
 
@@ -235,6 +238,7 @@ class StanceClassifier:
         pair_index: dict[tuple[str, str], int] = {}
         items: list[_Item] = []
         clause_mode = cfg.premise == "clause"
+        own_parser = parser is None  # stancekit's own pipeline: its parses may be reused across documents
         parser = (parser if parser is not None else self._parser()) if clause_mode else None
         unit_mode = "sentences" if clause_mode else cfg.premise
         context = 0 if clause_mode else cfg.context_sentences
@@ -258,7 +262,7 @@ class StanceClassifier:
             by_actor: dict[str, list] = {}
             for m in found:
                 by_actor.setdefault(m.actor, []).append(m)
-            parsed = self._parse_sentences(parser, para, found) if parser is not None else {}
+            parsed = self._parse_sentences(parser, para, found, reuse=own_parser) if parser is not None else {}
             for name in order:
                 ms = by_actor.get(name)
                 if not ms:
@@ -307,14 +311,26 @@ class StanceClassifier:
             warn_no_parser()
         return parser
 
-    @staticmethod
-    def _parse_sentences(parser: Any, para: Paragraph, mentions: Sequence[Any]) -> dict[int, Any]:
-        """Parse (once, in one batch) the sentences of ``para`` that mention an actor: sentence id -> Doc."""
+    def _parse_sentences(
+        self, parser: Any, para: Paragraph, mentions: Sequence[Any], reuse: bool = True
+    ) -> dict[int, Any]:
+        """Parse (in one batch) the sentences of ``para`` that mention an actor: sentence id -> Doc. With
+        ``reuse``, a sentence parsed before by the same pipeline (boilerplate, a repeated quote, the same text in
+        another document) is not parsed again."""
         want = [
             i for i, s in enumerate(para.sentences) if any(m.start < s.end and m.end > s.start for m in mentions)
         ]
-        docs = parser.pipe([para.sentences[i].text for i in want]) if want else []
-        return dict(zip(want, docs))
+        if not reuse:
+            return dict(zip(want, parser.pipe([para.sentences[i].text for i in want]) if want else []))
+        cache = self.__dict__.setdefault("_parse_cache", {})
+        key = id(parser)
+        texts = [para.sentences[i].text for i in want]
+        todo = list(dict.fromkeys(t for t in texts if (key, t) not in cache))
+        for text, doc in zip(todo, parser.pipe(todo) if todo else []):
+            if len(cache) >= _PARSE_CACHE_SIZE:
+                cache.pop(next(iter(cache)))  # oldest first
+            cache[(key, text)] = doc
+        return {i: cache[(key, t)] for i, t in zip(want, texts)}
 
     def _stance_premise(
         self, para: Paragraph, unit: Unit, mentions: Sequence[Any], target: Target, parsed: Mapping[int, Any]
