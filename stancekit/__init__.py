@@ -13,6 +13,7 @@ from typing import Any
 from .config import LabelConfig, load_config
 from .errors import ConfigError, InputError, ModelError, StancekitError
 from .records import DocumentResult, Record
+from .targets import Target
 from .templates import TemplateSet
 
 __version__ = "0.1.0"
@@ -25,6 +26,7 @@ __all__ = [
     "Record",
     "DocumentResult",
     "TemplateSet",
+    "Target",
     "StancekitError",
     "InputError",
     "ConfigError",

@@ -109,3 +109,15 @@ def test_leading_subordinator_of_an_inner_clause_is_kept():
 def test_explicit_parser_that_cannot_load_is_an_error_naming_the_key():
     with pytest.raises(ConfigError, match="^parser: cannot load spaCy pipeline 'no_such_pipeline'"):
         load_parser("no_such_pipeline")
+
+
+def test_the_condition_of_a_conditional_states_no_position():
+    s = "If Europe and Zelensky accept this plan, a major setback will be recorded."
+    assert clause(s, "Zelensky").role == "conditional" and clause(s, "Europe").role == "conditional"
+    # a condition inside someone's own statement is not: the speaker's predicate is not the condition
+    assert clause("Kenya said it would sign the deal if Peru agreed.", "Kenya").role == "agent"
+
+
+def test_an_impersonal_governor_stays_in_the_premise():
+    c = clause("It is unlikely that the Ukrainian people will vote for it.", "Ukrainian")
+    assert c == Clause("It is unlikely that the Ukrainian people will vote for it.", "agent")

@@ -131,6 +131,16 @@ def test_bystander_is_neutral_by_rule_and_not_asked(clf):
     assert chile.attribution == "bystander"
 
 
+@needs_parser
+def test_a_condition_is_neutral_by_rule_and_not_asked(clf):
+    clf.config = clf.config.with_overrides(premise="clause")
+    text = "If Chile signs the deal, Norway will follow."
+    prep = clf.preprocess(text, DEAL, clf._actors(ACTORS)[0])
+    assert not any(h.startswith("Chile supports") for _, h in prep.pairs)
+    chile = {r.actor: r for r in clf.label(text, DEAL, ACTORS).records}["Chile"]
+    assert chile.stance == "neutral" and chile.attribution == "conditional"
+
+
 def test_target_linking_off_asks_the_name(clf):
     clf.config = clf.config.with_overrides(premise="sentences", target_linking=False)
     res = clf.label(TEXT, DEAL, ACTORS)
