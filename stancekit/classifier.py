@@ -53,6 +53,9 @@ def resolve_model(model: str | os.PathLike | None = None) -> str:
     )
 
 
+#: A text with more paragraphs than this gets a progress bar over its preparation (``progress=None``).
+PROGRESS_PARAGRAPHS = 200
+
 #: Parsed sentences kept per classifier (the oldest is dropped first).
 _PARSE_CACHE_SIZE = 20_000
 
@@ -191,7 +194,9 @@ class StanceClassifier:
         finder = MentionFinder(actor_list)
         chunk: list[Prepared] = []
         for doc_id, text in docs:
-            chunk.append(self.preprocess(text, tgt, actor_list, doc_id=doc_id, finder=finder, parser=parser))
+            chunk.append(
+                self.preprocess(text, tgt, actor_list, doc_id=doc_id, finder=finder, parser=parser, progress=progress)
+            )
             if len(chunk) >= docs_per_batch:
                 yield from self._finish(chunk, progress)
                 chunk = []
@@ -224,10 +229,12 @@ class StanceClassifier:
         doc_id: str | None = None,
         finder: MentionFinder | None = None,
         parser: Any | None = None,
+        progress: bool | None = False,
     ) -> Prepared:
         """Segment, find mentions, build premise units and the pairs they need (no model call
         except the tokenizer, which sizes the units, and the parser with ``premise: clause``: ``parser``,
-        else `stancekit.attribution.load_parser`)."""
+        else `stancekit.attribution.load_parser`). ``progress``: a bar over paragraphs — True always,
+        None for a long text (more than `PROGRESS_PARAGRAPHS` paragraphs), False never."""
         cfg = self.config
         tgt = as_target(target)
         finder = finder or MentionFinder(actors)
@@ -255,7 +262,14 @@ class StanceClassifier:
         def ids(premise: str, hyps: dict[str, list[str]]) -> dict[str, list[int]]:
             return {lab: [pair_index.setdefault((premise, h), len(pair_index)) for h in hs] for lab, hs in hyps.items()}
 
+        bar = None
+        if progress or (progress is None and len(paragraphs) > PROGRESS_PARAGRAPHS):
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(paragraphs), desc="paragraphs", unit="para", leave=False)
         for para in paragraphs:
+            if bar is not None:
+                bar.update(1)
             if not para.is_content:
                 continue
             found = finder.find(para.text)
@@ -292,6 +306,8 @@ class StanceClassifier:
                     upremise = mark_actor(unit.text, finder, name) if marking else unit.text
                     item.sentiment_ids.append(ids(upremise, sent_h[name]))
                 items.append(item)
+        if bar is not None:
+            bar.close()
         return Prepared(
             doc_id=doc_id,
             target=tgt.name,

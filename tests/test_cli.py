@@ -202,6 +202,11 @@ def test_progress_bars_on_request_only(files, tiny_models, tmp_path, capsys):
     code, _, err = run(["evaluate", "--model", tiny_models["nli3"], "--systems", "majority", "lexicon",
                         "-o", tmp_path / "eval", "--progress"], capsys)
     assert code == 0 and "systems: 100%" in err and "2/2" in err
+    # label: a bar over the text's paragraphs (the preparation: segmenting, mentions, parse, windows)
+    code, _, err = run(["label", art, "--actors", actors, "--model", tiny_models["nli3"], "--progress"], capsys)
+    assert code == 0 and "paragraphs:" in err and "para/s" in err
+    code, _, err = run(["label", art, "--actors", actors, "--model", tiny_models["nli3"]], capsys)
+    assert code == 0 and "paragraphs:" not in err
 
 
 def test_readme_lists_the_jsonl_keys_label_writes(files, tiny_models, capsys):
