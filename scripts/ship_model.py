@@ -1,38 +1,42 @@
 #!/usr/bin/env python
-"""Copy a fine-tuned model into the package as the bundled default (fp16 safetensors, under 50 MB).
+"""Copy a fine-tuned model into the package as the bundled default (fp16 safetensors, every file under 95 MB).
 
-    python scripts/ship_model.py runs/nli-minilm [--dest stancekit/models/nli-minilm]
+    python scripts/ship_model.py runs/stance-attribution [--dest stancekit/models/nli-mpnet]
 
 Copies RUN/model (config, tokenizer, weights converted to fp16), RUN/README.md (the model card),
-RUN/metrics.json and RUN/config.resolved.yaml; refuses pickle weights and anything over the size limit.
+RUN/metrics.json and RUN/config.resolved.yaml; refuses pickle weights. Weights larger than the per-file limit
+are split into shards (model-0000k-of-0000n.safetensors + model.safetensors.index.json, as transformers
+writes and reads them). Prints the sha256 of every weights file for the model card.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
 from pathlib import Path
 
-LIMIT_MB = 50
+LIMIT_MB = 95  # per file, MiB: git hosting refuses files over 100 MB
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path, help="a finetune output folder (with model/, README.md, metrics.json)")
-    ap.add_argument("--dest", type=Path, default=Path("stancekit/models/nli-minilm"))
+    ap.add_argument("--dest", type=Path, default=Path("stancekit/models/nli-mpnet"))
     args = ap.parse_args(argv)
     src = args.run / "model"
-    if not (src / "model.safetensors").is_file():
-        print(f"ship_model: error: {src}/model.safetensors not found", file=sys.stderr)
+    if not any(src.glob("*.safetensors")):
+        print(f"ship_model: error: no safetensors weights in {src}", file=sys.stderr)
         return 2
-    from safetensors.torch import load_file, save_file
+    import torch
+    from transformers import AutoModelForSequenceClassification
 
-    tensors = {k: (v.half() if v.is_floating_point() else v) for k, v in load_file(src / "model.safetensors").items()}
+    model = AutoModelForSequenceClassification.from_pretrained(src, use_safetensors=True, dtype=torch.float16)
     if args.dest.exists():
         shutil.rmtree(args.dest)
     args.dest.mkdir(parents=True)
-    save_file(tensors, args.dest / "model.safetensors", metadata={"format": "pt"})
+    model.save_pretrained(args.dest, safe_serialization=True, max_shard_size=f"{LIMIT_MB * 2**20 * 0.98 / 1e6:.0f}MB")
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
         if (src / name).is_file():
             shutil.copy2(src / name, args.dest / name)
@@ -48,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ship_model: error: a file of {biggest:.1f} MB exceeds the {LIMIT_MB} MB limit", file=sys.stderr)
         return 2
     print(f"shipped {args.run} -> {args.dest} ({size:.1f} MB in all)")
+    for w in sorted(args.dest.glob("*.safetensors")):
+        print(f"`{w.name}` sha256 `{hashlib.sha256(w.read_bytes()).hexdigest()}`")
     return 0
 
 

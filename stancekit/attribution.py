@@ -14,6 +14,10 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
 - **Reported speech.** A complement clause ("Chile said *Norway had rejected the plan*") belongs to its own
   subject: Norway's premise is the complement; Chile's premise is the whole report (the speaker's clause keeps
   its ``ccomp``), which states no position of Chile's own unless its words do.
+- **Own report.** When the speaker's complement has the speaker as its subject ("Peru said *it would ratify the
+  accord*", "the minister said *she still backed the bill*", "..., saying *it fully supports the contract*"), the
+  premise is the complement with the pronoun replaced by the speaker ("Peru would ratify the accord."): framed as
+  "X said ...", an NLI model reads the clause as a report of somebody else's position and answers neutral.
 - **Reduced relatives.** "the plan *presented by Trump*": the agent's premise is the noun with its
   participle ("the plan presented by Trump").
 - **Event owner.** "Macron criticised *the US withdrawal* from the accord": the possessor or modifier of an
@@ -201,6 +205,57 @@ def _locate(root: Any) -> tuple[str, Any]:
     return "bystander", tok.head
 
 
+#: Verbs that report their subject's own words: "Peru said it would ratify the accord".
+SPEECH_LEMMAS: frozenset[str] = frozenset(
+    """say tell state announce add insist confirm declare pledge promise vow reiterate repeat stress argue
+    write tweet signal indicate acknowledge concede explain assure reply respond""".split()
+)
+_SELF_PRONOUNS = {"he", "she", "it", "they", "we", "i"}
+#: Dependents kept when a subject phrase stands in for a pronoun ("Germany's foreign minister", "Britain and
+#: France"): the phrase's core, without appositions or relative clauses.
+_CORE_DEPS = {"compound", "poss", "case", "amod", "det", "flat", "nmod", "conj", "cc", "nummod"}
+
+
+def _own_report(
+    pred: Any, actor_spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()
+) -> tuple[Any, Any] | None:
+    """(complement head, its subject) when ``pred`` reports its own subject's position: a speech verb whose
+    complement's subject is a personal pronoun or the actor itself ("Peru said *it would ratify the accord*",
+    "Peru said that Peru would ..."), reached directly or through a participle ("..., saying it would ...").
+    The complement states the speaker's position; the framing ("said on Friday that") is dropped from the
+    premise because the model reads "X said ..." as a report of somebody else's position."""
+    heads = [pred] + [c for c in pred.children if c.dep_ in ("advcl", "conj", "xcomp") and c.tag_ == "VBG" and not _own_subjects(c)]
+    for head in heads:
+        if head.lemma_.lower() not in SPEECH_LEMMAS or any(c.dep_ == "neg" for c in head.children):
+            continue
+        for comp in head.children:
+            if comp.dep_ != "ccomp":
+                continue
+            subjects = [c for c in comp.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if len(subjects) != 1:
+                continue
+            subj = subjects[0]
+            if head is not pred and subj.lower_ == "it" and target_spans:
+                main = [t for t in pred.subtree if t.i not in {d.i for d in head.subtree}]
+                if any(_covers(t, target_spans) for t in main if not list(t.children)):
+                    continue
+            if subj.lower_ in _SELF_PRONOUNS or _covers(subj, actor_spans):
+                return comp, subj
+    return None
+
+
+def _core_phrase(tok: Any) -> list[Any]:
+    """The core of a noun phrase: ``tok`` and its compound / possessor / modifier / conjunct dependents."""
+    keep = [tok]
+    for c in tok.children:
+        if c.dep_ in _CORE_DEPS:
+            keep.extend(_core_phrase(c))
+    ids = {t.i for t in keep}
+    lo, hi = min(ids), max(ids)
+    keep += [t for t in tok.subtree if t.is_punct and lo < t.i < hi and t.i not in ids and t.head.i in ids]
+    return sorted(keep, key=lambda t: t.i)
+
+
 def _modal_governor(pred: Any) -> Any:
     """Climb from a complement clause to an impersonal governor that qualifies it ("*It is unlikely that* the
     people will vote for it", "*It remains unclear whether* X will sign"): the hedge or negation belongs to
@@ -275,12 +330,20 @@ def _render(tokens: Sequence[Any], replace: dict[int, str] | None = None) -> str
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if nxt is not None:
             out.append(t.whitespace_ if nxt.i == t.i + 1 else ("" if nxt.is_punct and nxt.text not in "(\"'" else " "))
-    text = "".join(out).strip()
+    text = _balance_quotes("".join(out).strip())
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if text and text[-1] not in ".!?\"'":
         text += "."
     return text
+
+
+def _balance_quotes(text: str) -> str:
+    """Drop an unpaired double quote (a clause cut out of a quotation keeps one of its marks)."""
+    if text.count('"') % 2 == 0:
+        return text
+    i = text.rfind('"')
+    return (text[:i] + text[i + 1:]).replace("  ", " ").strip()
 
 
 def _undoes(tokens: Sequence[Any], pred: Any, target_spans: Sequence[tuple[int, int]], target_ids: set[int] = frozenset()) -> bool:
@@ -342,15 +405,35 @@ def attribute(
             clause = Clause(_render(tokens, replace), "agent", _undoes(tokens, anchor, target_spans, set(replace)))
         elif role == "agent":
             anchor = _modal_governor(anchor)
+            own = None if _is_conditional(anchor) else _own_report(anchor, actor_spans, target_spans)
+            replace_subj: dict[int, str] = {}
+            if own is not None:  # "Peru said it would ratify the accord" -> "Peru would ratify the accord."
+                comp, subj = own
+                if not _covers(subj, actor_spans):
+                    speaker = next((c for c in anchor.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                    if speaker is None:
+                        own = None
+                    else:
+                        core = _core_phrase(speaker)
+                        lo, hi = core[0].idx, core[-1].idx + len(core[-1].text)
+                        inside = [(a, b) for a, b in actor_spans if lo <= a and b <= hi]
+                        if inside:  # "Germany's foreign minister", "Britain and France"
+                            phrase = _render(core).rstrip(".")
+                        else:  # the actor is an apposition or a complement of the subject ("the group, X,")
+                            a, b = min(actor_spans, key=lambda sp: abs(sp[0] - subj.idx))
+                            phrase = subj.doc.text[a:b]
+                        replace_subj = {subj.i: phrase}
+            if own is not None:
+                anchor = own[0]
             tokens = _clause_tokens(anchor, actor_spans)
-            reports_other = any(c.dep_ == "ccomp" and _other_subject(c, actor_spans) for c in anchor.children)
+            reports_other = own is None and any(c.dep_ == "ccomp" and _other_subject(c, actor_spans) for c in anchor.children)
             phrase = target_phrase if target_spans else None
             replace = _target_for_it(tokens, phrase, any(_covers(t, target_spans) for t in tokens if not list(t.children)))
             role_name = "reporter" if reports_other else "agent"
             if _is_conditional(anchor):
                 role_name = "conditional"
             clause = Clause(
-                _render(tokens, replace),
+                _render(tokens, {**replace, **replace_subj}),
                 role_name,
                 _undoes(tokens, anchor, target_spans, set(replace)),
             )

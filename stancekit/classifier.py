@@ -29,14 +29,27 @@ from .targets import Target, as_target
 from .windows import Unit, premise_units
 
 #: Where the bundled default model lives (trained and shipped separately; may be absent).
-DEFAULT_MODEL_DIR: Path = Path(__file__).resolve().parent / "models" / "nli-minilm"
+DEFAULT_MODEL_DIR: Path = Path(__file__).resolve().parent / "models" / "nli-mpnet"
 MODEL_ENV = "STANCEKIT_MODEL"
 
 ActorsArg = Mapping[str, Sequence[str] | None] | Sequence[Actor | str] | ActorsSpec
 
 
+def bundled_models() -> list[str]:
+    """Names of the models shipped inside the package (``--model bundled:<name>``)."""
+    root = DEFAULT_MODEL_DIR.parent
+    return sorted(p.name for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+
+
 def resolve_model(model: str | os.PathLike | None = None) -> str:
-    """Model to load: explicit argument > $STANCEKIT_MODEL > bundled DEFAULT_MODEL_DIR."""
+    """Model to load: explicit argument > $STANCEKIT_MODEL > bundled DEFAULT_MODEL_DIR. ``bundled:<name>``
+    names a model shipped in the package (`bundled_models`)."""
+    if model is not None and str(model).strip().startswith("bundled:"):
+        name = str(model).strip()[len("bundled:"):].strip()
+        path = DEFAULT_MODEL_DIR.parent / name
+        if not name or not (path / "config.json").is_file():
+            raise ModelError(f"--model {model}: no such bundled model (bundled: {', '.join(bundled_models()) or 'none'})")
+        return str(path)
     if model is not None and str(model).strip():
         return str(model)
     env = os.environ.get(MODEL_ENV, "").strip()
@@ -82,11 +95,12 @@ def _looks_like_path(name: str) -> bool:
 
 
 def display_model_name(name: str | os.PathLike) -> str:
-    """How a model is named in tables, HTML, reports and corpus manifests: ``bundled: nli-minilm`` for the
+    """How a model is named in tables, HTML, reports and corpus manifests: ``bundled: nli-minilm`` for a
     bundled model (never an absolute path into the installed package), else the name the user gave."""
     try:
-        if Path(name).expanduser().resolve() == DEFAULT_MODEL_DIR.resolve():
-            return f"bundled: {DEFAULT_MODEL_DIR.name}"
+        path = Path(name).expanduser().resolve()
+        if path.parent == DEFAULT_MODEL_DIR.parent.resolve() and (path / "config.json").is_file():
+            return f"bundled: {path.name}"
     except (OSError, ValueError, RuntimeError):
         pass
     return str(name)

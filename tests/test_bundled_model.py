@@ -1,4 +1,4 @@
-"""The bundled default model (stancekit/models/nli-minilm): its weights are the ones its model card records,
+"""The bundled default model (stancekit/models/nli-mpnet): its weights are the ones its model card records,
 it loads, and it labels sentences of unmistakable stance correctly, so a corrupt, swapped or mislabelled
 bundled model fails here. Also the most-decisive-unit rule, on premises whose scores differ widely."""
 from __future__ import annotations
@@ -31,11 +31,15 @@ def bundled() -> StanceClassifier:
 
 
 def test_weights_are_the_ones_the_model_card_records():
+    """Every weights file (one model.safetensors, or the shards of a larger model) is recorded in the card once,
+    with its sha256, and the card records no file that is not there."""
     card = (DEFAULT_MODEL_DIR / "README.md").read_text(encoding="utf-8")
-    found = re.findall(r"`model\.safetensors` sha256 `([0-9a-f]{64})`", card)
-    assert len(found) == 1, "the model card must record the sha256 of model.safetensors once"
-    actual = hashlib.sha256((DEFAULT_MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
-    assert actual == found[0]
+    found = dict(re.findall(r"`(model[-\w.]*\.safetensors)` sha256 `([0-9a-f]{64})`", card))
+    present = {p.name for p in DEFAULT_MODEL_DIR.glob("*.safetensors")}
+    assert present and set(found) == present, (sorted(found), sorted(present))
+    for name, digest in found.items():
+        assert hashlib.sha256((DEFAULT_MODEL_DIR / name).read_bytes()).hexdigest() == digest, name
+        assert (DEFAULT_MODEL_DIR / name).stat().st_size < 100 * 10**6, f"{name}: over the 100 MB per-file limit"
 
 
 @pytest.mark.parametrize("text, stance, sentiment", CLEAR)
@@ -62,17 +66,17 @@ def test_the_most_decisive_sentence_decides(bundled, order):
 
 def test_shown_as_bundled_never_as_a_package_path(bundled, tmp_path, capsys, monkeypatch):
     package = str(Path(stancekit.__file__).resolve().parent)
-    assert bundled.model_name == "bundled: nli-minilm"
+    assert bundled.model_name == "bundled: nli-mpnet"
     res = bundled.label(CLEAR[0][0], "the plan", ACTORS)
     for fmt in ("table", "html"):
         page = render(res, fmt)
-        assert "model: bundled: nli-minilm" in page and package not in page
+        assert "model: bundled: nli-mpnet" in page and package not in page
     monkeypatch.delenv("STANCEKIT_MODEL", raising=False)
     art = tmp_path / "a.txt"
     art.write_text(CLEAR[0][0], encoding="utf-8")
     assert main(["label", str(art), "--actor", "Norway", "--target", "the plan", "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("target: the plan    model: bundled: nli-minilm    paragraphs: 1") and package not in out
+    assert out.startswith("target: the plan    model: bundled: nli-mpnet    paragraphs: 1") and package not in out
 
 
 def test_readme_sample_output_is_what_label_prints(bundled, capsys, monkeypatch):

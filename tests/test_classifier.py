@@ -118,10 +118,33 @@ def test_model_resolution(monkeypatch, tmp_path, tiny_models):
     monkeypatch.setattr(mod, "DEFAULT_MODEL_DIR", tmp_path / "absent")
     with pytest.raises(ModelError, match="pass --model PATH_OR_HUB_ID, set STANCEKIT_MODEL, or install"):
         resolve_model(None)
-    monkeypatch.setattr(mod, "DEFAULT_MODEL_DIR", tiny_models["nli2"])
-    assert resolve_model(None) == str(tiny_models["nli2"])
+    import shutil
+
+    default = shutil.copytree(tiny_models["nli2"], tmp_path / "models" / "default")
+    monkeypatch.setattr(mod, "DEFAULT_MODEL_DIR", default)
+    assert resolve_model(None) == str(default)
     monkeypatch.setenv("STANCEKIT_MODEL", str(tiny_models["nli3"]))
     assert resolve_model(None) == str(tiny_models["nli3"])
     assert resolve_model("x/y") == "x/y"
     clf = StanceClassifier.from_pretrained(None, LabelConfig(device="cpu"))
     assert clf.model_name == str(tiny_models["nli3"])
+
+
+def test_bundled_models_are_named_by_folder(monkeypatch, tmp_path, tiny_models):
+    """--model bundled:<name> picks a model shipped next to the default one; its display name never shows the
+    installed path; an unknown name lists the bundled ones."""
+    import shutil
+
+    import stancekit.classifier as mod
+    from stancekit.classifier import display_model_name
+
+    root = tmp_path / "models"
+    shutil.copytree(tiny_models["nli3"], root / "nli-big")
+    shutil.copytree(tiny_models["nli2"], root / "nli-fast")
+    monkeypatch.setattr(mod, "DEFAULT_MODEL_DIR", root / "nli-big")
+    assert mod.bundled_models() == ["nli-big", "nli-fast"]
+    path = resolve_model("bundled:nli-fast")
+    assert path == str(root / "nli-fast") and display_model_name(path) == "bundled: nli-fast"
+    assert display_model_name(resolve_model(None)) == "bundled: nli-big"
+    with pytest.raises(ModelError, match=r"no such bundled model \(bundled: nli-big, nli-fast\)"):
+        resolve_model("bundled:nope")

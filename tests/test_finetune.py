@@ -306,3 +306,30 @@ def test_marked_premises_still_fit_the_window(tiny_models):
     for premise, hyp in prep.pairs:
         assert sc.count_tokens(premise) + sc.count_tokens(hyp) + sc._n_special_pair <= sc.max_length
     assert sc._count_truncated([p for p, _ in prep.pairs], [h for _, h in prep.pairs]) == 0
+
+
+def test_time_budget_stops_training_and_snapshots_the_model(tmp_path, tiny_models, data_files):
+    """training.max_minutes stops a run early (here at once: a budget smaller than one step) and
+    training.snapshot_minutes saves loadable models along the way, each with its step."""
+    from stancekit.classifier import StanceClassifier
+    from stancekit.finetune import finetune
+
+    cfg_path = _config(tmp_path, tiny_models["nli3"], data_files)
+    res = finetune(cfg_path, ["training.epochs=5", "training.max_minutes=0.000001",
+                              "training.snapshot_minutes=[0.0000005]", "data.validation_fraction=0"])
+    assert res.metrics["global_steps"] == 1  # five epochs asked, stopped after the first step
+    snap = res.output_dir / "snapshots" / "5e-07min"
+    info = json.loads((snap / "snapshot.json").read_text())
+    assert info["step"] == 1 and info["pairs"] == 4
+    clf = StanceClassifier.from_pretrained(str(snap))
+    assert clf.label("Norway backs the deal.", target="the deal", actors=["Norway"]).records
+
+
+@pytest.mark.parametrize("override, key", [("training.max_minutes=0", "training.max_minutes"),
+                                           ("training.snapshot_minutes=[5, -1]", "training.snapshot_minutes")])
+def test_time_budget_values_are_checked(tmp_path, tiny_models, data_files, override, key):
+    from stancekit.errors import ConfigError
+    from stancekit.finetune.config import load_finetune_config
+
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_finetune_config(_config(tmp_path, tiny_models["nli3"], data_files), [override])

@@ -125,6 +125,12 @@ class TrainArgs:
     resume: bool = True
     threads: int | None = None
     device: str = "auto"  # auto | cpu | cuda
+    # Stop after this many minutes of training (a checkpoint is saved at the stop): equal-time comparisons of
+    # base models, or a run that must fit a time slot. None: train for epochs / max_steps.
+    max_minutes: float | None = None
+    # Save the model at these minutes of training to OUTPUT_DIR/snapshots/<m>min (a learning curve per
+    # unit of CPU time; scripts/compare_bases.py evaluates them).
+    snapshot_minutes: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -286,6 +292,10 @@ def validate(cfg: FinetuneConfig) -> None:
         raise ConfigError("training.batch_size: must be >= 1")
     if not 0 <= cfg.data.validation_fraction < 1:
         raise ConfigError("data.validation_fraction: must be in [0, 1)")
+    if t.max_minutes is not None and t.max_minutes <= 0:
+        raise ConfigError("training.max_minutes: must be > 0 (or null for no time limit)")
+    if any(m <= 0 for m in t.snapshot_minutes):
+        raise ConfigError("training.snapshot_minutes: every entry must be > 0")
     if t.device not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"training.device: {t.device!r} (expected auto, cpu or cuda)")
     if sorted(cfg.model.labels) not in (sorted(["entailment", "neutral", "contradiction"]), sorted(["entailment", "not_entailment"])):

