@@ -418,11 +418,11 @@ def attribute(
                         lo, hi = core[0].idx, core[-1].idx + len(core[-1].text)
                         inside = [(a, b) for a, b in actor_spans if lo <= a and b <= hi]
                         if inside:  # "Germany's foreign minister", "Britain and France"
-                            phrase = _render(core).rstrip(".")
+                            speaker_text = _render(core).rstrip(".")
                         else:  # the actor is an apposition or a complement of the subject ("the group, X,")
                             a, b = min(actor_spans, key=lambda sp: abs(sp[0] - subj.idx))
-                            phrase = subj.doc.text[a:b]
-                        replace_subj = {subj.i: phrase}
+                            speaker_text = subj.doc.text[a:b]
+                        replace_subj = {subj.i: speaker_text}
             if own is not None:
                 anchor = own[0]
             tokens = _clause_tokens(anchor, actor_spans)

@@ -65,7 +65,7 @@ def _add_actor_and_model_options(p: argparse.ArgumentParser, actors_help: str, a
         "--target-alias", action="append", default=[], metavar="PHRASE",
         help="another phrase the text uses for the target, e.g. 'the deal' (repeatable; added to the actors file's)",
     )
-    p.add_argument("--model", metavar="M", help="NLI model folder or hub id (default: $STANCEKIT_MODEL or bundled)")
+    p.add_argument("--model", metavar="M", help="NLI model folder, hub id or bundled:NAME (bundled:nli-minilm is the fast one; default: $STANCEKIT_MODEL or the bundled nli-mpnet)")
     p.add_argument("--config", metavar="C", help="label config YAML (default: the packaged configs/default.yaml)")
 
 
