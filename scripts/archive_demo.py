@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import random
 import sys
@@ -225,16 +224,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cpu}, {cores} cores, Python {platform.python_version()}"
+    from stancekit.machine import cpu_name, usable_cores
+
+    cpu = cpu_name() or platform.processor() or platform.machine()
+    return f"{cpu}, {usable_cores()} cores, Python {platform.python_version()}"
 
 
 if __name__ == "__main__":

@@ -467,18 +467,10 @@ def machine_info(model: str, threads: int | None) -> dict[str, Any]:
     import torch
     import transformers
 
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
+    from stancekit.machine import cpu_name, usable_cores
+
+    cpu = cpu_name() or platform.processor() or ""
+    cores = usable_cores()
     if threads:
         torch.set_num_threads(threads)
     return {

@@ -59,12 +59,10 @@ def nli_accuracy(scorer, rows: list[dict]) -> tuple[float, float]:
     return sum(p == r["label"] for p, r in zip(pred, rows)) / len(rows), len(rows) / secs
 
 
-def stance_f1(model: Path, items: dict[str, list]) -> dict[str, float]:
-    from stancekit.classifier import StanceClassifier
+def stance_f1(clf, items: dict[str, list]) -> dict[str, float]:
     from stancekit.evaluation import metrics
     from stancekit.evaluation.run import predict_stancekit
 
-    clf = StanceClassifier.from_pretrained(str(model))
     out = {}
     for name, its in items.items():
         preds = predict_stancekit(its, clf)
@@ -82,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from stancekit.errors import StancekitError
     from stancekit.evaluation.evalset import load_items
-    from stancekit.nli import NLIScorer
+    from stancekit.classifier import StanceClassifier
 
     for run in args.runs:
         if not (run / "metrics.json").is_file():
@@ -97,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in args.runs:
         for minutes, folder, info in checkpoints(run):
             try:
-                scorer = NLIScorer.from_pretrained(str(folder), device="cpu")
+                clf = StanceClassifier.from_pretrained(str(folder), device="cpu")  # one load: NLI pairs and stance
             except StancekitError as exc:
                 print(f"compare_bases: error: {exc}", file=sys.stderr)
                 return 2
@@ -105,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
                    "train_pairs": info["pairs"], "train_pairs_per_s": round(info["pairs"] / (minutes * 60), 2)}
             speeds = []
             for name, data in nli.items():
-                acc, pps = nli_accuracy(scorer, data)
+                acc, pps = nli_accuracy(clf.scorer, data)
                 row[name] = round(acc, 4)
                 speeds.append(pps)
             row["infer_pairs_per_s"] = round(sum(speeds) / len(speeds), 1)
-            row.update({k: round(v, 4) for k, v in stance_f1(folder, stance_sets).items()})
+            row.update({k: round(v, 4) for k, v in stance_f1(clf, stance_sets).items()})
             rows.append(row)
             print(json.dumps(row), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)

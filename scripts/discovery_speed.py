@@ -1,8 +1,7 @@
 """Discovery time vs labelling time: the 5 MB stress input and the unseen-news texts.
 
-The stress input is the one of tests/test_reliability.py::test_5mb_article_completes_in_bounded_batches
-(filler sentences from a 20-word vocabulary, "Russia" in every 250th sentence, one 900-word sentence),
-rebuilt here with the same seed. For each input, in one process:
+The stress input (`stress_text`: filler sentences from a 20-word vocabulary, "Russia" in every 250th sentence,
+one 900-word sentence) is also the input of tests/test_reliability.py::test_5mb_article_completes_in_bounded_batches. For each input, in one process:
 
 - discovery: `stancekit.discovery.discover_actors` (default method) plus `stancekit.targets.propose_target`,
   i.e. what `stancekit label FILE` does before labelling; the one-off spaCy loads are timed apart;
@@ -27,7 +26,7 @@ FILLER = "the people will vote against the plan and the army is at the border ta
 
 
 def stress_text() -> str:
-    """The 5 MB input of tests/test_reliability.py (same generator, same seed)."""
+    """The 5 MB stress input, seeded (tests/test_reliability.py labels it too)."""
     rng = random.Random(0)
     paras, size, k = [], 0, 0
     while size < 5_000_000:

@@ -93,6 +93,17 @@ def nli3_scorer(tiny_models):
     return NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
 
 
+
+#: Stance and sentiment scores of a record with each label (records built by hand in the aggregation and report
+#: tests).
+LABEL_SCORES = {
+    "support": {"support": 0.8, "oppose": 0.1, "neutral": 0.1},
+    "oppose": {"support": 0.1, "oppose": 0.7, "neutral": 0.2},
+    "neutral": {"support": 0.2, "oppose": 0.2, "neutral": 0.6},
+    "positive": {"positive": 0.7, "negative": 0.1, "neutral": 0.2},
+    "negative": {"positive": 0.1, "negative": 0.6, "neutral": 0.3},
+}
+
 ARTICLE = """MNA
 
 Trump presented his plan after talks with Moscow. Russia welcomed the plan. The plan is in Russia's favor.

@@ -14,13 +14,7 @@ from stancekit.aggregation import combine_labels, majority_label, make_spec, sum
 from stancekit.dates import parse_date, period_of
 from stancekit.errors import ConfigError, InputError
 
-SCORES = {
-    "support": {"support": 0.8, "oppose": 0.1, "neutral": 0.1},
-    "oppose": {"support": 0.1, "oppose": 0.7, "neutral": 0.2},
-    "neutral": {"support": 0.2, "oppose": 0.2, "neutral": 0.6},
-    "positive": {"positive": 0.7, "negative": 0.1, "neutral": 0.2},
-    "negative": {"positive": 0.1, "negative": 0.6, "neutral": 0.3},
-}
+from conftest import LABEL_SCORES as SCORES
 
 
 def rec(doc, actor, stance, sentiment="neutral", date="2020-01-15", source="nyt", p=0, **extra):

@@ -568,26 +568,18 @@ def test_50000_word_paragraph_is_split_and_flagged_not_truncated(clf, tmp_path, 
 
 def test_5mb_article_completes_in_bounded_batches(clf, tmp_path):
     """The whole 5 MB article is labelled (file read, every paragraph segmented and searched, every
-    actor sentence scored): only actor sentences become pairs, so the tiny model does it in seconds."""
-    import random
+    actor sentence scored): only actor sentences become pairs, so the tiny model does it in seconds. The input is
+    scripts/discovery_speed.py's stress text (filler sentences, "Russia" in every 250th, one 900-word sentence),
+    which also times discovery on it."""
+    import importlib.util
 
-    rng = random.Random(0)
-    paras, size, k = [], 0, 0
-    while size < 5_000_000:
-        sents = []
-        for _ in range(8):
-            words = [rng.choice(FILLER) for _ in range(rng.randint(10, 30))]
-            k += 1
-            if k % 250 == 0:
-                words[3] = "Russia"
-            if k == 4001:  # one very long actor sentence
-                words = [rng.choice(FILLER) for _ in range(900)] + ["Russia"]
-            s = " ".join(words) + "."
-            sents.append(s[0].upper() + s[1:])
-        paras.append(" ".join(sents))
-        size += len(paras[-1]) + 2
+    spec = importlib.util.spec_from_file_location("stancekit_discovery_speed", ROOT / "scripts" / "discovery_speed.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    big = script.stress_text()
+    paras = big.rstrip("\n").split("\n\n")
     path = tmp_path / "big.txt"
-    path.write_text("\n\n".join(paras) + "\n", encoding="utf-8")
+    path.write_text(big, encoding="utf-8")
     assert path.stat().st_size >= 5_000_000
     text = read_text(path)
 

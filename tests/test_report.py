@@ -12,13 +12,8 @@ import pytest
 from stancekit.cli import main
 from stancekit.report import CSV_COLUMNS, build_report
 
-SCORES = {
-    "support": {"support": 0.8, "oppose": 0.1, "neutral": 0.1},
-    "oppose": {"support": 0.1, "oppose": 0.7, "neutral": 0.2},
-    "neutral": {"support": 0.2, "oppose": 0.2, "neutral": 0.6},
-    "positive": {"positive": 0.7, "negative": 0.1, "neutral": 0.2},
-    "negative": {"positive": 0.1, "negative": 0.6, "neutral": 0.3},
-}
+from conftest import LABEL_SCORES as SCORES
+
 ACTORS = ("Russia", "NATO", "<script>alert(1)</script>")
 
 

@@ -219,14 +219,9 @@ def hardware() -> str:
 
     if torch.cuda.is_available():
         return f"GPU {torch.cuda.get_device_name(0)}"
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from ..machine import cpu_name
+
+    cpu = cpu_name() or platform.processor() or platform.machine()
     return f"CPU {cpu}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} threads"
 
 
