@@ -485,7 +485,11 @@ def _param_count(model: str) -> int | None:
         from safetensors import safe_open
 
         n = 0
+        from stancekit.model_patch import PATCH_WEIGHTS
+
         for f in Path(model).glob("*.safetensors"):
+            if f.name == PATCH_WEIGHTS:  # differences to the weights beside it, not parameters of their own
+                continue
             with safe_open(str(f), "pt") as fh:
                 for k in fh.keys():
                     n += fh.get_slice(k).get_shape() and _prod(fh.get_slice(k).get_shape())
@@ -707,7 +711,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--ablation-size", type=_pair, default=(100, 11), metavar="PxA")
     ap.add_argument("--threads", type=int, help="torch threads (default: torch's default = cores)")
     ap.add_argument("--dtype", help="stancekit/forward dtype, e.g. int8 (default: the config's)")
-    ap.add_argument("--backend", choices=("torch", "onnx"), help="stancekit/forward backend (default: torch)")
+    ap.add_argument("--backend", choices=("auto", "torch", "onnx"), help="stancekit/forward backend (default: the config's, auto)")
     ap.add_argument("--repeats", type=int, default=1, help="best of N timings per measurement")
     ap.add_argument("--timeout", type=int, default=3600, help="seconds per measurement subprocess")
     ap.add_argument("--no-subprocess", action="store_true", help="measure in this process (fast; peak RSS mixes)")

@@ -124,6 +124,8 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", metavar="ENC", help="input encoding (default: detect)")
     p.add_argument("--batch-size", type=int, metavar="N", help="pairs per batch (overrides the config)")
     p.add_argument("--device", metavar="D", help="auto, cpu, cuda, cuda:1, mps (overrides the config)")
+    p.add_argument("--backend", choices=("auto", "torch", "onnx"),
+                   help="what runs the model (overrides the config; auto: ONNX Runtime for a large float32 model on CPU)")
     _add_run_options(p)
     p.set_defaults(func=_run_label)
 
@@ -191,6 +193,7 @@ def _run_label(args: argparse.Namespace) -> int:
         trust_remote_code=args.trust_remote_code,
         batch_size=args.batch_size,
         device=args.device,
+        backend=args.backend,
     )
     # A bar only on an interactive terminal (and only for > 2 batches: NLIScorer decides that) or with --progress.
     show = True if args.progress else (None if _progress(args) else False)

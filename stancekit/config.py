@@ -24,8 +24,8 @@ PREMISE_MODES: tuple[str, ...] = ("sentences", "paragraph", "clause")
 NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
 #: "int8" = float32 weights quantised to int8 on load (dynamic quantisation of nn.Linear; CPU only).
 DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "int8")
-#: Inference engine: "torch" (eager PyTorch) or "onnx" (ONNX Runtime export, CPU; stancekit[onnx]).
-BACKENDS: tuple[str, ...] = ("torch", "onnx")
+#: Inference engine: "auto" (ONNX Runtime for a float32 model of 50M+ parameters on CPU, else PyTorch), "torch" or "onnx".
+BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx")
 
 
 def default_config_path() -> Path:
@@ -99,7 +99,7 @@ class LabelConfig:
     decision: DecisionConfig = field(default_factory=DecisionConfig)
     device: str = "auto"
     dtype: str = "auto"
-    backend: str = "torch"
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         self.validate()

@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from . import model_patch
 from .errors import ConfigError, ModelError
 
 logger = logging.getLogger(__name__)
@@ -237,6 +238,30 @@ def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
+#: Below this many parameters PyTorch is as fast as ONNX Runtime on CPU and loads without an export step.
+ONNX_MIN_PARAMETERS = 50_000_000
+
+
+def auto_backend(model: Any, device: Any, quantize: bool) -> str:
+    """``backend: auto``: "onnx" for a float32 model of `ONNX_MIN_PARAMETERS` or more on CPU when onnxruntime
+    is installed (on a 2-core AMD EPYC it halves the bundled 110M model's time; see docs/performance.md),
+    else "torch" (small models, GPU, int8 quantisation, float16/bfloat16 weights)."""
+    import importlib.util
+
+    import torch
+
+    if quantize or getattr(device, "type", str(device)) != "cpu":
+        return "torch"
+    params = list(model.parameters())
+    if not params or params[0].dtype != torch.float32:
+        return "torch"
+    if sum(p.numel() for p in params) < ONNX_MIN_PARAMETERS:
+        return "torch"
+    if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None:
+        return "torch"
+    return "onnx"
+
+
 class NLIScorer:
     """A loaded NLI model + tokenizer that scores (premise, hypothesis) pairs in batches."""
 
@@ -256,6 +281,8 @@ class NLIScorer:
         self.label_ids = dict(label_ids)
         self.two_way = "not_entailment" in self.label_ids
         self.name = name
+        #: "torch" or "onnx" (an `onnx_backend.OrtModel`): what runs the pairs; set by `from_pretrained`.
+        self.backend = "torch"
         self.max_length = int(max_length)
         self.batch_size = int(batch_size)
         self.token_budget = int(token_budget)
@@ -283,7 +310,7 @@ class NLIScorer:
         max_length: int = 256,
         batch_size: int = 32,
         token_budget: int = 8192,
-        backend: str = "torch",
+        backend: str = "auto",
     ) -> "NLIScorer":
         """Load a local folder or hub id; every failure is a one-line ModelError naming the path.
 
@@ -304,7 +331,8 @@ class NLIScorer:
                 raise ModelError(f"model path is not a folder: {name}")
             if not (path / "config.json").is_file():
                 raise ModelError(f"{name}: no config.json (not a transformers model folder)")
-            name = str(path)
+            # A folder that stores its model as a patch over its own weights loads from the patched copy.
+            name = str(model_patch.resolve(path))
         elif not _in_hub_cache(name):
             # Only now is the network needed; fail at once rather than after the hub client's
             # retries (and before transformers, whose first hub call may itself go online).
@@ -400,17 +428,28 @@ class NLIScorer:
             )
         model.to(dev)
         model.eval()
-        if backend not in ("torch", "onnx"):
-            raise ConfigError(f"backend {backend!r}: expected torch or onnx")
-        if backend == "onnx":
+        if backend not in ("auto", "torch", "onnx"):
+            raise ConfigError(f"backend {backend!r}: expected auto, torch or onnx")
+        chosen = auto_backend(model, dev, quantize) if backend == "auto" else backend
+        if chosen == "onnx":
             if quantize or dev.type != "cpu":
                 raise ConfigError("backend onnx runs float32 on CPU: use device: cpu and dtype: auto/float32")
             from .onnx_backend import to_onnxruntime
 
-            model = to_onnxruntime(model, tokenizer, name)
+            try:
+                model = to_onnxruntime(model, tokenizer, name)
+            except (ConfigError, ModelError, OSError) as exc:
+                if backend == "onnx":
+                    raise
+                import sys
+
+                # stderr, not warnings: loading runs with third-party warnings silenced (`quiet_loading`)
+                print(f"[stancekit] backend auto: ONNX Runtime unavailable ({_first_line(exc)}); running on PyTorch",
+                      file=sys.stderr)
+                chosen = "torch"
         elif quantize:
             model = quantize_int8(model)
-        return cls(
+        scorer = cls(
             model,
             tokenizer,
             label_ids,
@@ -419,6 +458,8 @@ class NLIScorer:
             batch_size=batch_size,
             token_budget=token_budget,
         )
+        scorer.backend = chosen
+        return scorer
 
     @property
     def device(self) -> Any:

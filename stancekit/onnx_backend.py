@@ -5,7 +5,7 @@ Python module dispatch, which is often faster than eager PyTorch for small encod
 exported once from the loaded transformers model (``torch.onnx.export``, eager attention, dynamic
 batch and sequence axes) and cached under ``$STANCEKIT_CACHE`` (default
 ``~/.cache/stancekit/onnx``), keyed by the weight files' path, size and mtime, so later loads
-skip the export. Needs ``pip install 'stancekit[onnx]'`` (onnxruntime, onnx).
+skip the export. Uses onnxruntime and onnx (core dependencies).
 
 `OrtModel` quacks like the bits of a transformers model that `NLIScorer` uses (``config``,
 ``__call__(**inputs).logits``, ``parameters()``, ``eval()``, ``to()``), so the scorer's batching,
@@ -122,7 +122,7 @@ def to_onnxruntime(model: Any, tokenizer: Any, name: str, threads: int | None = 
     try:
         import onnxruntime as ort
     except ImportError:
-        raise ConfigError("backend onnx needs onnxruntime: pip install 'stancekit[onnx]'") from None
+        raise ConfigError("backend onnx needs onnxruntime: pip install onnxruntime") from None
     import torch
 
     path = cache_dir() / _cache_key(name) / "model.onnx"
@@ -131,7 +131,7 @@ def to_onnxruntime(model: Any, tokenizer: Any, name: str, threads: int | None = 
         try:
             names = export(model, tokenizer, path)
         except ImportError as exc:
-            raise ConfigError(f"backend onnx needs the onnx package: pip install 'stancekit[onnx]' ({exc})") from None
+            raise ConfigError(f"backend onnx needs the onnx package: pip install onnx ({exc})") from None
         except Exception as exc:
             raise ModelError(f"{name}: ONNX export failed: {str(exc).splitlines()[0][:200]}") from None
         names_file.write_text("\n".join(names) + "\n", encoding="utf-8")

@@ -31,10 +31,10 @@ def bundled() -> StanceClassifier:
 
 
 def test_weights_are_the_ones_the_model_card_records():
-    """Every weights file (one model.safetensors, or the shards of a larger model) is recorded in the card once,
-    with its sha256, and the card records no file that is not there."""
+    """Every weights file (one model.safetensors, or the shards of a larger model, and a patch over them) is
+    recorded in the card once, with its sha256, and the card records no file that is not there."""
     card = (DEFAULT_MODEL_DIR / "README.md").read_text(encoding="utf-8")
-    found = dict(re.findall(r"`(model[-\w.]*\.safetensors)` sha256 `([0-9a-f]{64})`", card))
+    found = dict(re.findall(r"`((?:model|patch)[-\w.]*\.safetensors)` sha256 `([0-9a-f]{64})`", card))
     present = {p.name for p in DEFAULT_MODEL_DIR.glob("*.safetensors")}
     assert present and set(found) == present, (sorted(found), sorted(present))
     for name, digest in found.items():

@@ -221,3 +221,21 @@ def test_readme_lists_the_jsonl_keys_label_writes(files, tiny_models, capsys):
     keys = [k.strip() for k in listed.group(1).split(",")]
     for line in out.splitlines():
         assert list(json.loads(line)) == keys  # no doc_id: only label-corpus writes it
+
+
+def test_backend_option_gives_the_same_labels(files, tiny_models, capsys, tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
+    art, actors = files
+    outs = {}
+    for backend in ("torch", "onnx"):
+        code, out, err = run(["label", art, "--actors", actors, "--model", tiny_models["nli3"], "--format", "jsonl",
+                              "--no-progress", "--backend", backend], capsys)
+        assert code == 0, err
+        outs[backend] = [(r["actor"], r["stance"], r["sentiment"]) for r in map(json.loads, out.splitlines())]
+    assert outs["torch"] == outs["onnx"] and outs["torch"]
+    assert list((tmp_path / "cache" / "onnx").glob("*/model.onnx"))
+    code, out, err = run(["label", art, "--actors", actors, "--model", tiny_models["nli3"], "--backend", "tensorrt"],
+                         capsys)
+    assert code == 2 and "invalid choice" in err

@@ -51,6 +51,9 @@ def test_evaluate_end_to_end(tiny_models, tmp_path, capsys):
     maj = on_disk["systems"]["majority"]["stance"]
     assert maj["accuracy"]["value"] == pytest.approx(0.5)
     assert maj["confusion"]["matrix"] == [[0, 1, 0], [0, 2, 0], [0, 1, 0]]
+    # ... with full confidence on every item, so its calibration error is 1 - accuracy
+    assert maj["ece"] == pytest.approx(0.5)
+    assert all(0.0 <= on_disk["systems"][s][t]["ece"] <= 1.0 for s in SYSTEMS for t in ("stance", "sentiment"))
     # The lexicon gets e1 (against), e2 (supports) and e4 (rejected) right and e3 ("If ... accepts") wrong.
     lex = [p for p in preds if p["system"] == "lexicon"]
     assert [p["stance"] for p in lex] == ["oppose", "support", "support", "oppose"]
@@ -63,6 +66,7 @@ def test_evaluate_end_to_end(tiny_models, tmp_path, capsys):
         assert f"| {s} |" in report
     assert "Confusion matrices (stancekit)" in report
     assert "Per actor" in report
+    assert "Expected calibration error" in report and "majority 0.50 /" in report
     printed = capsys.readouterr().out
     assert "| system | stance acc | stance macro-F1 | sentiment acc | sentiment macro-F1 |" in printed
 

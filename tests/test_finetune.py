@@ -333,3 +333,28 @@ def test_time_budget_values_are_checked(tmp_path, tiny_models, data_files, overr
 
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         load_finetune_config(_config(tmp_path, tiny_models["nli3"], data_files), [override])
+
+
+def test_fixed_input_embeddings_stay_put_and_the_run_ships_as_a_small_patch(tmp_path, tiny_models, data_files,
+                                                                              monkeypatch):
+    """training.freeze_input_embeddings leaves the word table bit-for-bit as the base had it while the rest
+    trains, so a patch of the run over its base (stancekit.model_patch) leaves that table out."""
+    import torch
+    from safetensors.torch import load_file
+
+    from stancekit import model_patch
+    from stancekit.finetune import finetune
+
+    monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
+    cfg_path = _config(tmp_path, tiny_models["nli3"], data_files)
+    res = finetune(cfg_path, ["training.max_steps=2", "training.freeze_input_embeddings=true",
+                              "data.validation_fraction=0"])
+    before = load_file(str(tiny_models["nli3"] / "model.safetensors"))
+    after = load_file(str(res.output_dir / "model" / "model.safetensors"))
+    word = next(k for k in after if "word_embeddings" in k)
+    assert torch.equal(before[word], after[word])
+    moved = [k for k in after if torch.is_floating_point(after[k]) and not torch.equal(before[k], after[k])]
+    assert any("encoder" in k for k in moved)
+    meta = model_patch.make_patch(tiny_models["nli3"], after, tmp_path / "patch")
+    assert word not in load_file(str(tmp_path / "patch" / model_patch.PATCH_WEIGHTS))
+    assert meta["patched_tensors"] == len(moved)

@@ -100,3 +100,20 @@ def test_majority_uses_the_eval_sets_own_labels_or_a_given_one():
 def test_doctests(module, minimum):
     result = doctest.testmod(module)
     assert result.attempted >= minimum and result.failed == 0
+
+
+def test_calibration_error_hand_computed():
+    # bin [0.9, 1.0): 3 items, 2 right, mean confidence 0.95 -> |0.667 - 0.95| * 3/5
+    # bin [0.5, 0.6): 2 items, 1 right, mean confidence 0.55 -> |0.5 - 0.55| * 2/5
+    ece = metrics.expected_calibration_error([0.95, 0.95, 0.95, 0.55, 0.55], [True, True, False, True, False])
+    assert ece == pytest.approx((0.95 - 2 / 3) * 3 / 5 + 0.05 * 2 / 5)
+    # perfect calibration: a score of 1.0 always right, 0.5 half right
+    assert metrics.expected_calibration_error([1.0, 1.0, 0.5, 0.5], [True, True, True, False]) == pytest.approx(0.0)
+    with pytest.raises(ValueError):
+        metrics.expected_calibration_error([0.5], [])
+
+
+def test_label_confidence_reads_the_chosen_label():
+    assert metrics.label_confidence({"support": 0.2, "oppose": 0.6, "neutral": 0.2}, "oppose") == pytest.approx(0.6)
+    assert metrics.label_confidence({"positive": 3.0, "negative": 1.0}, "negative") == pytest.approx(0.25)
+    assert metrics.label_confidence({}, "neutral") == 1.0

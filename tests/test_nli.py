@@ -259,3 +259,38 @@ def test_model_without_classification_head(tmp_path, tiny_models):
     AutoTokenizer.from_pretrained(tiny_models["nli3"]).save_pretrained(tmp_path / "base")
     with pytest.raises(ModelError, match="not a sequence-classification model"):
         NLIScorer.from_pretrained(tmp_path / "base", device="cpu")
+
+
+def test_auto_backend_keeps_small_models_and_int8_on_torch(tiny_models):
+    s = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")  # backend auto is the default
+    assert s.backend == "torch" and isinstance(s.model, torch.nn.Module)
+    assert nli.auto_backend(s.model, torch.device("cpu"), quantize=True) == "torch"
+    assert nli.auto_backend(s.model.half(), torch.device("cpu"), quantize=False) == "torch"
+
+
+def test_auto_backend_runs_a_large_float32_model_on_onnx(tiny_models, tmp_path, monkeypatch):
+    """Past the size threshold auto exports the model once and runs it on ONNX Runtime, with the scores
+    PyTorch gives (the threshold is lowered so a tiny model stands in for a 110M one)."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(nli, "ONNX_MIN_PARAMETERS", 1000)
+    auto = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
+    ref = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="torch")
+    assert auto.backend == "onnx" and ref.backend == "torch"
+    assert np.allclose(auto.score(PAIRS), ref.score(PAIRS), atol=1e-4)
+    assert list((tmp_path / "cache" / "onnx").glob("*/model.onnx"))
+
+
+def test_auto_backend_falls_back_to_torch_when_the_export_fails(tiny_models, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("STANCEKIT_CACHE", str(blocker))  # the export cannot be written
+    monkeypatch.setattr(nli, "ONNX_MIN_PARAMETERS", 1000)
+    s = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
+    assert "ONNX Runtime unavailable" in capsys.readouterr().err
+    assert s.backend == "torch" and s.score(PAIRS[:1]).shape == (1, 3)
+    with pytest.raises(ModelError, match="ONNX export failed"):
+        NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="onnx")

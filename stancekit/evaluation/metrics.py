@@ -154,3 +154,42 @@ def bootstrap_ci(
     alpha = (1 - level) / 2
     low, high = np.quantile(stats, [alpha, 1 - alpha])
     return Interval(value, float(low), float(high))
+
+
+def label_confidence(scores: dict[str, float], label: str) -> float:
+    """The confidence a system gives its chosen ``label``: that label's share of the scores (scores need not
+    sum to 1; none at all → 1.0, i.e. a system that states no confidence claims certainty).
+
+    >>> label_confidence({"support": 0.6, "oppose": 0.2, "neutral": 0.2}, "support")
+    0.6
+    >>> label_confidence({"support": 2.0, "neutral": 2.0}, "neutral")
+    0.5
+    """
+    total = sum(max(float(v), 0.0) for v in scores.values())
+    if total <= 0:
+        return 1.0
+    return max(float(scores.get(label, 0.0)), 0.0) / total
+
+
+def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool], n_bins: int = 10) -> float:
+    """Expected calibration error: the item-weighted mean, over equal-width confidence bins, of
+    |accuracy − mean confidence| in the bin. 0 means a confidence of 0.8 is right 80% of the time; it
+    tells whether the scores can be read as probabilities, not whether the labels are right.
+
+    >>> expected_calibration_error([0.9, 0.9, 0.6, 0.6], [True, True, True, False])
+    0.1
+    >>> expected_calibration_error([], [])
+    0.0
+    """
+    if len(confidence) != len(correct):
+        raise ValueError(f"confidence and correct differ in length ({len(confidence)} vs {len(correct)})")
+    if not confidence:
+        return 0.0
+    conf = np.clip(np.asarray(confidence, dtype=float), 0.0, 1.0)
+    ok = np.asarray(correct, dtype=float)
+    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    ece = 0.0
+    for b in np.unique(bins):
+        sel = bins == b
+        ece += sel.sum() / len(conf) * abs(ok[sel].mean() - conf[sel].mean())
+    return round(float(ece), 12)

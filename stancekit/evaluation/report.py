@@ -106,6 +106,11 @@ def render_report(metrics: dict[str, Any], focus: str = "stancekit") -> str:
         "Stance F_avg (SemEval, mean F1 of support and oppose): "
         + ", ".join(f"{s} {m['stance']['f_avg']['value']:.2f}" for s, m in metrics["systems"].items()),
         "",
+        "Expected calibration error of the chosen label's score, stance / sentiment (0 = a score of 0.8 is right "
+        "80% of the time): "
+        + ", ".join(f"{s} {m['stance'].get('ece', 0):.2f} / {m['sentiment'].get('ece', 0):.2f}"
+                    for s, m in metrics["systems"].items()),
+        "",
     ]
     if any("high_confidence" in m for m in metrics["systems"].values()):
         rows = [

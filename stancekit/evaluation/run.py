@@ -113,6 +113,10 @@ def score(items: Sequence[Item], preds: Sequence[Prediction], n_boot: int = 1000
             "f_avg": _ci(metrics.bootstrap_ci(fav, gold, pred, n_boot, seed)),
             "per_label": {k: vars(v) for k, v in metrics.per_label(gold, pred, labels).items()},
             "confusion": {"labels": list(labels), "matrix": metrics.confusion_matrix(gold, pred, labels)},
+            "ece": metrics.expected_calibration_error(
+                [metrics.label_confidence(getattr(p, f"{task}_scores"), getattr(p, task)) for p in preds],
+                [g == q for g, q in zip(gold, pred)],
+            ),
         }
     per_actor: dict[str, dict[str, Any]] = {}
     for actor in sorted({it["actor"] for it in items}):
@@ -154,6 +158,16 @@ def score(items: Sequence[Item], preds: Sequence[Prediction], n_boot: int = 1000
         }
     out["no_record"] = sum(p.note == "no_record" for p in preds)
     return out
+
+
+def _torch_model(scorer: Any) -> Any:
+    """The scorer's PyTorch model; an ONNX Runtime scorer's model is loaded again on PyTorch (the zero-shot
+    pipeline runs torch modules only)."""
+    if getattr(scorer, "backend", "torch") == "torch":
+        return scorer.model
+    from ..nli import NLIScorer
+
+    return NLIScorer.from_pretrained(scorer.name, device="cpu", backend="torch").model
 
 
 def _ci(interval: metrics.Interval) -> dict[str, float]:
@@ -212,7 +226,7 @@ def evaluate(
             elif name == "lexicon":
                 preds[name] = baselines.lexicon(items)
             elif name == "zero-shot":
-                preds[name] = baselines.zero_shot(items, classifier.scorer.model, classifier.scorer.tokenizer)
+                preds[name] = baselines.zero_shot(items, _torch_model(classifier.scorer), classifier.scorer.tokenizer)
             else:
                 preds[name] = predict_stancekit(items, classifier)
             if bar is not None:

@@ -131,6 +131,9 @@ class TrainArgs:
     # Save the model at these minutes of training to OUTPUT_DIR/snapshots/<m>min (a learning curve per
     # unit of CPU time; scripts/compare_bases.py evaluates them).
     snapshot_minutes: list[float] = field(default_factory=list)
+    # Keep the input (word) embeddings fixed: they are a fifth of a 110M model's weights and barely move in
+    # fine-tuning, and a fixed table lets a continued model ship as a patch over its base (scripts/ship_model.py).
+    freeze_input_embeddings: bool = False
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import yaml
 
+from .. import model_patch
 from ..errors import ConfigError, ModelError
 from .config import FinetuneConfig, load_finetune_config, to_dict
 from .data import Pair, align_labels, build_pairs, dedup, load_rows, pair_key, premise_key
@@ -72,7 +73,7 @@ def resolve_base(base: str, sha256: str | None = None) -> str:
         ok = digest.startswith(head) and digest.endswith(tail) if tail else digest == head
         if not ok:
             raise ModelError(f"model.base {base}: model.safetensors sha256 {digest} does not match {sha256}")
-    return str(path)
+    return str(model_patch.resolve(path)) if Path(path).is_dir() else str(path)
 
 
 def _nli_label2id(config) -> dict[str, int] | None:
@@ -300,6 +301,8 @@ def run_finetune(cfg: FinetuneConfig, config_path: str | None = None, overrides:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.resolved.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
     tok, model, label2id, base_path = load_model(cfg)
+    if t.freeze_input_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
     train, valid, evals, counts, dropped = prepare_data(cfg)
     log.info("pairs: train %d, validation %d, dropped as duplicates of evaluation data %d", len(train), len(valid), dropped)
     print(f"[stancekit] train pairs {len(train)}, validation {len(valid)}, dropped (dedup vs eval) {dropped}", flush=True)
