@@ -23,3 +23,9 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def cache_root() -> Path:
+    """Where stancekit keeps what it makes once per machine (ONNX exports, patched models, joined base models):
+    ``$STANCEKIT_CACHE``, else ``~/.cache/stancekit``."""
+    return Path(os.environ.get("STANCEKIT_CACHE") or Path.home() / ".cache" / "stancekit").expanduser()

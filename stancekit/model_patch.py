@@ -23,17 +23,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ModelError
+from .machine import cache_root
 
 PATCH_WEIGHTS = "patch.safetensors"
 PATCH_META = "patch.json"
 FORMAT = "stancekit-weight-patch/1"
 _SCALE = ".__scale__"  # suffix of a matrix's per-row scales in the patch file
 _COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
-
-
-def cache_root() -> Path:
-    """``$STANCEKIT_CACHE`` or ``~/.cache/stancekit``: where patched models are written."""
-    return Path(os.environ.get("STANCEKIT_CACHE") or Path.home() / ".cache" / "stancekit").expanduser()
 
 
 def has_patch(folder: str | os.PathLike) -> bool:

@@ -244,7 +244,8 @@ ONNX_MIN_PARAMETERS = 50_000_000
 
 def auto_backend(model: Any, device: Any, quantize: bool) -> str:
     """``backend: auto``: "onnx" for a float32 model of `ONNX_MIN_PARAMETERS` or more on CPU when onnxruntime
-    is installed (on a 2-core AMD EPYC it halves the bundled 110M model's time; see docs/performance.md),
+    is installed (the bundled 110M model labels the article in 2.0 s instead of 4.1 s on one 2-core AMD EPYC, 5.7 s
+    instead of 6.8 s on a slower one; see docs/performance.md),
     else "torch" (small models, GPU, int8 quantisation, float16/bfloat16 weights)."""
     import importlib.util
 

@@ -25,8 +25,9 @@ INPUTS: tuple[str, ...] = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("STANCEKIT_CACHE") or str(Path.home() / ".cache" / "stancekit")
-    return Path(root).expanduser() / "onnx"
+    from .machine import cache_root
+
+    return cache_root() / "onnx"
 
 
 def _cache_key(name: str) -> str:

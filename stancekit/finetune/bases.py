@@ -8,7 +8,6 @@ the upstream release, so a repackaged or truncated copy is refused.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,9 @@ SPLIT_BASES: dict[str, SplitBase] = {
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("STANCEKIT_CACHE") or Path.home() / ".cache" / "stancekit") / "bases"
+    from ..machine import cache_root
+
+    return cache_root() / "bases"
 
 
 def fetch(name: str, dest: Path | None = None) -> Path:
