@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .errors import ConfigError, InputError, StancekitError
+from .textio import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -344,14 +345,6 @@ def estimate_total(source: str | os.PathLike) -> int | None:
 
 
 # ---------------------------------------------------------------------------- the job manifest
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _json_sha256(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
@@ -373,8 +366,8 @@ def weights_sha256(model: str | os.PathLike) -> str | None:
     if not files:
         return None
     if len(files) == 1:
-        return _file_sha256(files[0])
-    return hashlib.sha256("".join(f"{f.name}\0{_file_sha256(f)}\n" for f in files).encode()).hexdigest()
+        return file_sha256(files[0])
+    return hashlib.sha256("".join(f"{f.name}\0{file_sha256(f)}\n" for f in files).encode()).hexdigest()
 
 
 def input_fingerprint(
@@ -386,12 +379,12 @@ def input_fingerprint(
     if kind == "folder":
         files = _folder_files(p)
         digest = hashlib.sha256(
-            "".join(f"{f.relative_to(p).as_posix()}\0{_file_sha256(f)}\n" for f in files).encode()
+            "".join(f"{f.relative_to(p).as_posix()}\0{file_sha256(f)}\n" for f in files).encode()
         ).hexdigest()
         size = sum(f.stat().st_size for f in files)
         return {"path": str(source), "kind": kind, "files": len(files), "size": size, "sha256": digest,
                 "encoding": encoding}
-    return {"path": str(source), "kind": kind, "size": p.stat().st_size, "sha256": _file_sha256(p),
+    return {"path": str(source), "kind": kind, "size": p.stat().st_size, "sha256": file_sha256(p),
             "text_field": text_field, "id_field": id_field, "encoding": encoding}
 
 

@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 from .errors import ModelError
 from .machine import cache_root
+from .textio import file_sha256
 
 PATCH_WEIGHTS = "patch.safetensors"
 PATCH_META = "patch.json"
@@ -34,14 +35,6 @@ _COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_to
 
 def has_patch(folder: str | os.PathLike) -> bool:
     return (Path(folder) / PATCH_META).is_file()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _weight_files(folder: Path) -> list[Path]:
@@ -110,8 +103,8 @@ def make_patch(base: str | os.PathLike, new: Mapping[str, Any], dest: str | os.P
     os.chmod(dest / PATCH_WEIGHTS, 0o644)  # safetensors writes owner-only; a shared install must read it
     meta = {
         "format": FORMAT,
-        "base_weights": {p.name: _sha256(p) for p in _weight_files(base)},
-        "patch_sha256": _sha256(dest / PATCH_WEIGHTS),
+        "base_weights": {p.name: file_sha256(p) for p in _weight_files(base)},
+        "patch_sha256": file_sha256(dest / PATCH_WEIGHTS),
         "dtype": str(next(iter(old.values())).dtype).replace("torch.", ""),
         "patched_tensors": sum(1 for k in out if not k.endswith(_SCALE)),
         "unchanged_tensors": unchanged,
@@ -173,10 +166,10 @@ def resolve(folder: str | os.PathLike) -> Path:
     import sys
 
     print(f"[stancekit] assembling {folder.name} from its base weights and patch (once) -> {out}", file=sys.stderr)
-    have = {p.name: _sha256(p) for p in _weight_files(folder)}
+    have = {p.name: file_sha256(p) for p in _weight_files(folder)}
     if have != meta.get("base_weights"):
         raise ModelError(f"{folder}: the base weights do not match the ones its patch was made over (corrupt or replaced files)")
-    if _sha256(weights) != meta.get("patch_sha256"):
+    if file_sha256(weights) != meta.get("patch_sha256"):
         raise ModelError(f"{folder}: {PATCH_WEIGHTS} does not match its sha256 in {PATCH_META} (corrupt file)")
     from safetensors.torch import load_file, save_file
 

@@ -16,6 +16,7 @@ NUL bytes without a UTF-16/32 BOM (or explicit encoding) mean "not a text file".
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -156,3 +157,12 @@ def check_writable(path: str | os.PathLike, *, folder: bool = False, create_pare
             raise OutputError(f"cannot write {what} {p}: {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {what} {p}: permission denied in {parent}")
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks (weights and corpora of any size)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
