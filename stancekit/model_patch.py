@@ -9,7 +9,7 @@ that did not move (fixed input embeddings) not at all. Beside the base folder's 
 
 ``resolve`` is what loaders call on a local folder: a folder without a patch is returned as it is; one with a
 patch is written out once, patched, as an ordinary transformers folder under ``$STANCEKIT_CACHE/patched/``
-(keyed by the sha256 of the patch and of the base weights), which ``from_pretrained`` then loads. The base
+(keyed by the sha256 of the patch, of the base weights and of the config and tokenizer files), which ``from_pretrained`` then loads. The base
 weights are checked against the sha256 the patch was made over, so a patch never lands on other weights.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
@@ -157,14 +158,12 @@ def resolve(folder: str | os.PathLike) -> Path:
     weights = folder / PATCH_WEIGHTS
     if not weights.is_file():
         raise ModelError(f"{folder}: {PATCH_META} names a patch, but {PATCH_WEIGHTS} is missing")
-    key = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:16]
+    # The copy carries the folder's config and tokenizer too: an edited config.json must not load a stale copy.
+    copied = {name: file_sha256(folder / name) for name in _COPIED if (folder / name).is_file()}
+    key = hashlib.sha256(json.dumps([meta, copied], sort_keys=True).encode()).hexdigest()[:16]
     out = cache_root() / "patched" / f"{folder.name}-{key}"
     if (out / "config.json").is_file() and _weight_files(out):
         return out
-    if out.exists():  # an interrupted earlier write
-        shutil.rmtree(out, ignore_errors=True)
-    import sys
-
     print(f"[stancekit] assembling {folder.name} from its base weights and patch (once) -> {out}", file=sys.stderr)
     have = {p.name: file_sha256(p) for p in _weight_files(folder)}
     if have != meta.get("base_weights"):

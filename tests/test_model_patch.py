@@ -94,6 +94,12 @@ def test_resolve_writes_the_cache_once(patched):
     mtime = (first / "model.safetensors").stat().st_mtime_ns
     assert model_patch.resolve(base) == first
     assert (first / "model.safetensors").stat().st_mtime_ns == mtime
+    # an edited config.json gets a copy of its own, never the stale one
+    conf = json.loads((base / "config.json").read_text())
+    conf["stancekit_mark_mentions"] = True
+    (base / "config.json").write_text(json.dumps(conf))
+    second = model_patch.resolve(base)
+    assert second != first and json.loads((second / "config.json").read_text())["stancekit_mark_mentions"] is True
     plain = base.parent / "plain"
     plain.mkdir()
     assert model_patch.resolve(plain) == plain
