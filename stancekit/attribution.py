@@ -32,7 +32,11 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   classifier swaps support and oppose for that premise (``flip_opposite`` in the label config).
 - **Pronoun for the target.** When an agent's clause refers to the target only by "it" while the sentence
   names it ("Norway praised the plan, but Chile rejected it"), the pronoun is replaced by the target's phrase
-  ("Chile rejected the plan") so the hypothesis and the premise share the word.
+  ("Chile rejected the plan") so the hypothesis and the premise share the word; a bare undo noun object of the
+  actor's own verb ("hailed *the withdrawal*") is completed with the target's phrase ("the withdrawal from the
+  accord") when the paragraph names the target elsewhere.
+- **Clauses about the target.** A coordinated or adverbial clause whose subject is the target ("..., declaring
+  that *the deal was dead*") is not another actor's position: it stays in the premise of whoever governs it.
 
 The parser is loaded once per process (`load_parser`), with only the components the rules need. Without it
 stancekit falls back to sentence premises with a one-line warning.
@@ -167,13 +171,23 @@ def _subject_covers(tok: Any, spans: Sequence[tuple[int, int]]) -> bool:
 _PRONOUNS = {"he", "she", "it", "they", "we", "i", "you", "who", "which", "that"}
 
 
-def _other_subject(tok: Any, spans: Sequence[tuple[int, int]]) -> bool:
+def _other_subject(
+    tok: Any, spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()
+) -> bool:
     """Whether clause head ``tok`` has a subject of its own that is not the actor: a named or nominal
-    subject other than the actor's mentions (a personal pronoun is taken to be the actor itself)."""
-    subjects = _own_subjects(tok)
+    subject other than the actor's mentions (a personal pronoun is taken to be the actor itself). A subject
+    that is the target ("..., declaring that *the deal* is dead") holds no position: its clause says something
+    about the target and stays with whoever governs it."""
+    subjects = [s for s in _own_subjects(tok) if not (target_spans and _covers_only_target(s, target_spans))]
     if not subjects or any(_covers(s, spans) for s in subjects):
         return False
     return not all(s.lower_ in _PRONOUNS for s in subjects)
+
+
+def _covers_only_target(tok: Any, target_spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``tok``'s phrase is the target's phrase (with its determiner and modifiers), not a phrase that
+    merely contains it ("the deal", not "the critics of the deal")."""
+    return any(a <= tok.idx < b for a, b in target_spans)
 
 
 def _locate(root: Any) -> tuple[str, Any]:
@@ -291,13 +305,15 @@ def _is_event_noun(tok: Any) -> bool:
     return tok.lemma_.lower() in UNDO_LEMMAS or any(c.dep_ in _EVENT_DEPS for c in tok.children)
 
 
-def _clause_tokens(pred: Any, actor_spans: Sequence[tuple[int, int]], keep_ccomp: bool = True) -> list[Any]:
+def _clause_tokens(
+    pred: Any, actor_spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()
+) -> list[Any]:
     """Tokens of ``pred``'s clause minus the clauses that belong to other subjects."""
     drop: set[int] = set()
     for tok in pred.subtree:
         if tok.i == pred.i or tok.i in drop:
             continue
-        if tok.dep_ in _FOREIGN and _is_clause_head(tok) and _other_subject(tok, actor_spans):
+        if tok.dep_ in _FOREIGN and _is_clause_head(tok) and _other_subject(tok, actor_spans, target_spans):
             drop.update(t.i for t in tok.subtree)
     # the first conjunct's subject is shared by conj predicates without their own subject; when the predicate
     # is such a conj, its subject lives on the first conjunct: add it back
@@ -361,11 +377,52 @@ def _undoes(tokens: Sequence[Any], pred: Any, target_spans: Sequence[tuple[int, 
             return True
         if target_spans and _covers(tok, target_spans) and all(t.i in ids for t in tok.subtree if _covers(t, target_spans)):
             return True
-        if tok.pos_ == "NOUN" and tok.dep_ in ("dobj", "pobj", "attr", "oprd") and not any(
-            (c.dep_ == "prep" and c.lower_ in ("of", "from")) or c.dep_ in ("acl", "relcl") for c in tok.children
-        ):
+        if _is_bare_undo_noun(tok):
             return True
     return False
+
+
+def _is_bare_undo_noun(tok: Any) -> bool:
+    """An undo noun standing alone as an object ("hailed *the withdrawal*"): no "of"/"from" phrase or clause
+    says what is undone, so in a text about the target it is the target."""
+    return tok.pos_ == "NOUN" and tok.lemma_.lower() in UNDO_LEMMAS and tok.dep_ in ("dobj", "pobj", "attr", "oprd") and not any(
+        (c.dep_ == "prep" and c.lower_ in ("of", "from")) or c.dep_ in ("acl", "relcl") for c in tok.children
+    )
+
+
+#: Undo nouns completed with "from" instead of "of" (`_complete_undo`); "walkout" and "leave" are not completed
+#: (a strike, a holiday).
+_UNDO_FROM = {"withdrawal", "exit", "pullout", "pull-out"}
+_NOT_COMPLETED = {"walkout", "leave"}
+
+
+def _acted_on_by(tok: Any, pred: Any) -> bool:
+    """Whether ``pred``'s subject is the one acting on ``tok``: every verb between them shares that subject
+    (participles, infinitives, conjoined verbs), so "the mayors *who had pressed for* the veto" is not the
+    actor's act."""
+    head = tok.head
+    for _ in range(12):
+        if head.i == pred.i:
+            return True
+        if head.pos_ in ("VERB", "AUX") and _own_subjects(head):
+            return False
+        if head.head.i == head.i:
+            return False
+        head = head.head
+    return False
+
+
+def _complete_undo(tokens: Sequence[Any], pred: Any, target_name: str | None, named: bool) -> dict[int, str]:
+    """``{token index: text}`` that names the target after a bare undo noun of the clause ("hailed the withdrawal"
+    -> "hailed the withdrawal from the accord") when the clause does not name the target (``named`` false): the
+    model then reads an opposition to an undoing of the target, as it does when the text spells it out."""
+    if not target_name or named:
+        return {}
+    for tok in tokens:
+        if tok.i != pred.i and tok.lower_ not in _NOT_COMPLETED and _is_bare_undo_noun(tok) and _acted_on_by(tok, pred):
+            prep = "from" if tok.lower_ in _UNDO_FROM else "of"
+            return {tok.i: f"{tok.text} {prep} {target_name}"}
+    return {}
 
 
 def _target_for_it(tokens: Sequence[Any], target_phrase: str | None, named: bool) -> dict[int, str]:
@@ -383,9 +440,11 @@ def attribute(
     *,
     target_spans: Sequence[tuple[int, int]] = (),
     target_phrase: str | None = None,
+    target_name: str | None = None,
 ) -> Clause:
     """The premise for the actor whose mentions are ``actor_spans`` (character offsets in ``sent``'s text)
-    in one parsed sentence ``sent`` (a spaCy Doc). ``target_spans``: where the target's phrases occur."""
+    in one parsed sentence ``sent`` (a spaCy Doc). ``target_spans``: where the target's phrases occur;
+    ``target_name``: the target's phrase when the sentence need not name it (completes a bare undo noun)."""
     best: tuple[int, Clause] | None = None
     rank = {"agent": 0, "relative": 0, "reduced": 1, "event": 2, "bystander": 3}
     for start, end in actor_spans:
@@ -425,10 +484,13 @@ def attribute(
                         replace_subj = {subj.i: speaker_text}
             if own is not None:
                 anchor = own[0]
-            tokens = _clause_tokens(anchor, actor_spans)
-            reports_other = own is None and any(c.dep_ == "ccomp" and _other_subject(c, actor_spans) for c in anchor.children)
+            tokens = _clause_tokens(anchor, actor_spans, target_spans)
+            reports_other = own is None and any(
+                c.dep_ == "ccomp" and _other_subject(c, actor_spans, target_spans) for c in anchor.children
+            )
             phrase = target_phrase if target_spans else None
-            replace = _target_for_it(tokens, phrase, any(_covers(t, target_spans) for t in tokens if not list(t.children)))
+            named = any(_covers(t, target_spans) for t in tokens if not list(t.children))
+            replace = _target_for_it(tokens, phrase, named) or _complete_undo(tokens, anchor, target_name, named)
             role_name = "reporter" if reports_other else "agent"
             if _is_conditional(anchor):
                 role_name = "conditional"

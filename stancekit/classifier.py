@@ -389,7 +389,9 @@ class StanceClassifier:
             spans = [(m.start - sent.start, m.end - sent.start) for m in mentions if m.start < sent.end and m.end > sent.start]
             tspans = [(a, b) for a, b, _ in target.find(sent.text)] if cfg.target_linking else []
             phrase = target.phrase_for(sent.text, spans) if cfg.target_linking else target.name
-            clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None)
+            fallback = None if tspans else self._phrase(target, unit.text, unit, para, mentions)
+            clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
+                               target_name=fallback)
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
         return StancePremise(text, role, flip, self._phrase(target, text, unit, para, mentions))
 

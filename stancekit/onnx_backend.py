@@ -10,6 +10,11 @@ skip the export. Uses onnxruntime and onnx (core dependencies).
 `OrtModel` quacks like the bits of a transformers model that `NLIScorer` uses (``config``,
 ``__call__(**inputs).logits``, ``parameters()``, ``eval()``, ``to()``), so the scorer's batching,
 label mapping and decision code are unchanged.
+
+``quantize=True`` (``backend: onnx`` with ``dtype: int8``) runs ONNX Runtime's dynamic int8 quantisation of the
+export's MatMul weights, one scale per output channel, cached beside the float32 export. Per-channel scales keep
+far more accuracy than PyTorch's per-tensor ``quantize_dynamic`` on the 110M default model (measured in
+docs/performance.md), and ONNX Runtime's int8 kernels use the CPU's VNNI instructions where it has them.
 """
 from __future__ import annotations
 
@@ -118,8 +123,29 @@ class OrtModel:
         return self
 
 
-def to_onnxruntime(model: Any, tokenizer: Any, name: str, threads: int | None = None) -> OrtModel:
-    """Export (or reuse the cached export of) ``model`` and open it with onnxruntime on CPU."""
+def quantize(src: Path, dst: Path) -> None:
+    """Dynamic int8 quantisation of ``src``'s MatMul weights (per output channel) into ``dst``, written whole."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = dst.with_suffix(".tmp")
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint on the root logger
+    try:
+        quantize_dynamic(str(src), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"])
+    finally:
+        root.setLevel(level)
+    os.replace(tmp, dst)
+
+
+def to_onnxruntime(
+    model: Any, tokenizer: Any, name: str, threads: int | None = None, int8: bool = False
+) -> OrtModel:
+    """Export (or reuse the cached export of) ``model`` and open it with onnxruntime on CPU; ``int8``: its
+    dynamically quantised copy (`quantize`), made once and cached too."""
     try:
         import onnxruntime as ort
     except ImportError:
@@ -137,6 +163,14 @@ def to_onnxruntime(model: Any, tokenizer: Any, name: str, threads: int | None = 
             raise ModelError(f"{name}: ONNX export failed: {str(exc).splitlines()[0][:200]}") from None
         names_file.write_text("\n".join(names) + "\n", encoding="utf-8")
     names = names_file.read_text(encoding="utf-8").split()
+    if int8:
+        qpath = path.with_name("model.int8.onnx")
+        if not qpath.is_file():
+            try:
+                quantize(path, qpath)
+            except Exception as exc:
+                raise ModelError(f"{name}: ONNX int8 quantisation failed: {str(exc).splitlines()[0][:200]}") from None
+        path = qpath
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(threads or torch.get_num_threads())
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -125,6 +125,40 @@ def test_object_it_is_replaced_by_the_target_phrase():
     assert clause(s, "Chile", PLAN).text == "Chile rejected the deal."
 
 
+def test_a_clause_whose_subject_is_the_target_stays_with_the_actor():
+    """"the deal is dead" is a statement about the target, not another actor's position: it stays in Karimi's
+    premise, while a clause of another actor is still removed."""
+    s = 'Karimi hardened his tone, declaring that Iran was no longer bound by the cap and that the deal was dead.'
+    assert clause(s, "Karimi", PLAN).text.endswith("and that the deal was dead.")
+    assert clause(s, "Karimi").text.endswith("the cap.")  # without the target's spans the clause is foreign
+    s = "Norway praised the plan, but Chile rejected it."
+    assert clause(s, "Norway", PLAN).text == "Norway praised the plan."
+
+
+def complete(sentence: str, actor: str, name: str = "the accord") -> Clause:
+    start = sentence.index(actor)
+    return attribute(NLP(sentence), [(start, start + len(actor))], target_name=name)
+
+
+def test_a_bare_undo_noun_is_completed_with_the_target():
+    c = complete("Governor Pech hailed the withdrawal as the end of a colonial arrangement.", "Pech")
+    assert c.text == "Governor Pech hailed the withdrawal from the accord as the end of a colonial arrangement."
+    assert c.undoes_target
+    assert complete("Kenya criticised the repeal.", "Kenya", "the bill").text == "Kenya criticised the repeal of the bill."
+
+
+@pytest.mark.parametrize(
+    "sentence, actor",
+    [
+        ("Kenya criticised the withdrawal from the treaty.", "Kenya"),  # says what is undone already
+        ("Kenya joined a three-day walkout last October.", "Kenya"),  # a strike, not an undoing
+        ("Whitaker said the mayors who had pressed for the veto should explain it.", "Whitaker"),  # the mayors' act
+    ],
+)
+def test_an_undo_noun_is_not_completed_where_it_says_its_object_or_is_not_the_actors(sentence, actor):
+    assert " of the accord" not in complete(sentence, actor).text and " from the accord" not in complete(sentence, actor).text
+
+
 def test_leading_subordinator_of_an_inner_clause_is_kept():
     s = "Trump has threatened that if they do not accept it, the United States will take other measures."
     assert clause(s, "United States").text == "If they do not accept it, the United States will take other measures."

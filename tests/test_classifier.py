@@ -56,7 +56,8 @@ def test_record_scores_come_from_the_evidence_unit(clf, article_text, actors_map
     for rec in result.records:
         hyps = clf.config.templates.stance_hypotheses(rec.actor, "the plan")
         probs = {lab: clf.scorer.score([(rec.evidence, h) for h in hs]) for lab, hs in hyps.items()}
-        assert decide.stance_scores(probs) == pytest.approx(rec.stance_scores, abs=1e-5)
+        want = decide.apply_bias(decide.stance_scores(probs), clf.config.decision.bias("stance"))
+        assert want == pytest.approx(rec.stance_scores, abs=1e-5)
 
 
 def test_most_decisive_sentence_is_the_evidence(clf, article_text, actors_map):

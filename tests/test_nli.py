@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from stancekit import nli
-from stancekit.errors import ModelError
+from stancekit.errors import ConfigError, ModelError
 from stancekit.nli import NLIScorer
 
 PAIRS = [
@@ -261,11 +261,12 @@ def test_model_without_classification_head(tmp_path, tiny_models):
         NLIScorer.from_pretrained(tmp_path / "base", device="cpu")
 
 
-def test_auto_backend_keeps_small_models_and_int8_on_torch(tiny_models):
+def test_auto_backend_keeps_small_and_half_precision_models_on_torch(tiny_models):
     s = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")  # backend auto is the default
     assert s.backend == "torch" and isinstance(s.model, torch.nn.Module)
-    assert nli.auto_backend(s.model, torch.device("cpu"), quantize=True) == "torch"
-    assert nli.auto_backend(s.model.half(), torch.device("cpu"), quantize=False) == "torch"
+    q = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", dtype="int8")
+    assert q.backend == "torch"  # small int8 models keep PyTorch's quantisation
+    assert nli.auto_backend(s.model.half(), torch.device("cpu")) == "torch"
 
 
 def test_auto_backend_runs_a_large_float32_model_on_onnx(tiny_models, tmp_path, monkeypatch):
@@ -280,6 +281,32 @@ def test_auto_backend_runs_a_large_float32_model_on_onnx(tiny_models, tmp_path, 
     assert auto.backend == "onnx" and ref.backend == "torch"
     assert np.allclose(auto.score(PAIRS), ref.score(PAIRS), atol=1e-4)
     assert list((tmp_path / "cache" / "onnx").glob("*/model.onnx"))
+    q = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", dtype="int8")
+    assert q.backend == "onnx" and list((tmp_path / "cache" / "onnx").glob("*/model.int8.onnx"))
+
+
+def test_onnx_int8_quantises_the_export_once_and_stays_close_to_float32(tiny_models, tmp_path, monkeypatch):
+    """backend onnx + dtype int8: the cached export is quantised per channel into model.int8.onnx (made once),
+    and its scores stay near the float32 ones; float16 weights are refused with a one-line error."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
+    q = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="onnx", dtype="int8")
+    ref = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="torch")
+    assert q.backend == "onnx"
+    (qfile,) = (tmp_path / "cache" / "onnx").glob("*/model.int8.onnx")
+    import onnx
+
+    ops = {node.op_type for node in onnx.load(str(qfile)).graph.node}
+    assert "MatMulInteger" in ops and "DynamicQuantizeLinear" in ops  # int8 weight matmuls, not a float copy
+    got, want = q.score(PAIRS), ref.score(PAIRS)
+    assert got.shape == want.shape and np.allclose(got.sum(axis=1), 1.0, atol=1e-5)
+    assert np.abs(got - want).max() < 0.05
+    mtime = qfile.stat().st_mtime_ns
+    NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="onnx", dtype="int8")
+    assert qfile.stat().st_mtime_ns == mtime  # reused, not re-quantised
+    with pytest.raises(ConfigError, match="backend onnx runs float32 or int8 on CPU"):
+        NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="onnx", dtype="float16")
 
 
 def test_auto_backend_falls_back_to_torch_when_the_export_fails(tiny_models, tmp_path, monkeypatch, capsys):

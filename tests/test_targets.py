@@ -109,8 +109,16 @@ def test_clause_premises_are_what_the_model_is_asked(clf):
 
 
 @needs_parser
+def test_a_bare_undo_noun_is_asked_with_the_target_named_earlier_in_the_paragraph(clf):
+    clf.config = clf.config.with_overrides(premise="clause")
+    text = "Peru left the accord on Monday. Kenya condemned the withdrawal."
+    prep = clf.preprocess(text, DEAL, clf._actors(ACTORS)[0])
+    assert ("Kenya condemned the withdrawal from the accord.", "Kenya supports the accord.") in set(prep.pairs)
+
+
+@needs_parser
 def test_flip_rule_swaps_support_and_oppose(clf):
-    base = clf.config.with_overrides(premise="clause")
+    base = clf.config.with_overrides(premise="clause", stance_bias=0.0)  # the swap itself, before any bias
     clf.config = base.with_overrides(flip_opposite=False)
     plain = {r.actor: r for r in clf.label(TEXT, DEAL, ACTORS).records}["Kenya"].stance_scores
     clf.config = base.with_overrides(flip_opposite=True)
