@@ -244,7 +244,7 @@ ONNX_MIN_PARAMETERS = 50_000_000
 
 def auto_backend(model: Any, device: Any) -> str:
     """``backend: auto``: "onnx" for a float32 model of `ONNX_MIN_PARAMETERS` or more on CPU when onnxruntime
-    is installed (the bundled 110M model labels the article in 2.0 s instead of 4.1 s on one 2-core AMD EPYC, 5.7 s
+    is installed (the bundled 110M model labels the article in 2.3 s instead of 5.4 s on one 2-core AMD EPYC, 5.7 s
     instead of 6.8 s on a slower one; see docs/performance.md), int8 included (ONNX Runtime's per-channel
     quantisation keeps the 110M model's accuracy where PyTorch's per-tensor one loses it),
     else "torch" (small models, GPU, float16/bfloat16 weights)."""
@@ -451,7 +451,7 @@ class NLIScorer:
                 print(f"[stancekit] backend auto: ONNX Runtime unavailable ({_first_line(exc)}); running on PyTorch",
                       file=sys.stderr)
                 chosen = "torch"
-        elif quantize:
+        if chosen == "torch" and quantize:  # also after a fallback from ONNX Runtime
             model = quantize_int8(model)
         scorer = cls(
             model,

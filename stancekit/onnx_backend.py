@@ -11,7 +11,7 @@ skip the export. Uses onnxruntime and onnx (core dependencies).
 ``__call__(**inputs).logits``, ``parameters()``, ``eval()``, ``to()``), so the scorer's batching,
 label mapping and decision code are unchanged.
 
-``quantize=True`` (``backend: onnx`` with ``dtype: int8``) runs ONNX Runtime's dynamic int8 quantisation of the
+``int8=True`` (``backend: onnx``, or ``auto`` for a large model, with ``dtype: int8``) runs ONNX Runtime's dynamic int8 quantisation of the
 export's MatMul weights, one scale per output channel, cached beside the float32 export. Per-channel scales keep
 far more accuracy than PyTorch's per-tensor ``quantize_dynamic`` on the 110M default model (measured in
 docs/performance.md), and ONNX Runtime's int8 kernels use the CPU's VNNI instructions where it has them.

@@ -319,5 +319,7 @@ def test_auto_backend_falls_back_to_torch_when_the_export_fails(tiny_models, tmp
     s = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
     assert "ONNX Runtime unavailable" in capsys.readouterr().err
     assert s.backend == "torch" and s.score(PAIRS[:1]).shape == (1, 3)
+    q = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", dtype="int8")  # int8 survives the fallback
+    assert q.backend == "torch" and any("quantized" in type(m).__module__ for m in q.model.modules())
     with pytest.raises(ModelError, match="ONNX export failed"):
         NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="onnx")
