@@ -11,8 +11,8 @@ skip the export. Uses onnxruntime and onnx (core dependencies).
 ``__call__(**inputs).logits``, ``parameters()``, ``eval()``, ``to()``), so the scorer's batching,
 label mapping and decision code are unchanged.
 
-``int8=True`` (``backend: onnx``, or ``auto`` for a large model, with ``dtype: int8``) runs ONNX Runtime's dynamic int8 quantisation of the
-export's MatMul weights, one scale per output channel, cached beside the float32 export. Per-channel scales keep
+``int8=True`` (``backend: onnx``, or ``auto`` for a large model, with ``dtype: int8``) runs ONNX Runtime's dynamic
+int8 quantisation of the export's MatMul weights, one scale per output channel, cached beside the float32 export. Per-channel scales keep
 far more accuracy than PyTorch's per-tensor ``quantize_dynamic`` on the 110M default model (measured in
 docs/performance.md), and ONNX Runtime's int8 kernels use the CPU's VNNI instructions where it has them.
 """
@@ -27,6 +27,11 @@ from typing import Any, Iterator
 from .errors import ConfigError, ModelError
 
 INPUTS: tuple[str, ...] = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of an error, cut to 200 characters: the tail of a one-line ModelError."""
+    return str(exc).splitlines()[0][:200]
 
 
 def cache_dir() -> Path:
@@ -160,7 +165,7 @@ def to_onnxruntime(
         except ImportError as exc:
             raise ConfigError(f"backend onnx needs the onnx package: pip install onnx ({exc})") from None
         except Exception as exc:
-            raise ModelError(f"{name}: ONNX export failed: {str(exc).splitlines()[0][:200]}") from None
+            raise ModelError(f"{name}: ONNX export failed: {_reason(exc)}") from None
         names_file.write_text("\n".join(names) + "\n", encoding="utf-8")
     names = names_file.read_text(encoding="utf-8").split()
     if int8:
@@ -169,7 +174,7 @@ def to_onnxruntime(
             try:
                 quantize(path, qpath)
             except Exception as exc:
-                raise ModelError(f"{name}: ONNX int8 quantisation failed: {str(exc).splitlines()[0][:200]}") from None
+                raise ModelError(f"{name}: ONNX int8 quantisation failed: {_reason(exc)}") from None
         path = qpath
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(threads or torch.get_num_threads())
@@ -177,5 +182,5 @@ def to_onnxruntime(
     try:
         session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise ModelError(f"{name}: cannot open ONNX export {path}: {str(exc).splitlines()[0][:200]}") from None
+        raise ModelError(f"{name}: cannot open ONNX export {path}: {_reason(exc)}") from None
     return OrtModel(session, model.config, names)
