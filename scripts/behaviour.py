@@ -96,7 +96,7 @@ def load_probes(path: str | Path = PROBES) -> dict[str, Any]:
                 raise ConfigError(f"{where}: needs text and gold")
             names = set(re.findall(r"{(\w+)}", text))
             roles = {n.split("_")[0] for n in names} - {"t", "p"}
-            unknown = {n for n in names if n not in {"t", "p"} and not re.fullmatch(r"[ab](_poss|_subj)?", n)}
+            unknown = {n for n in names if n not in {"t", "p"} and not re.fullmatch(r"[ab](_poss|_subj|_alias)?", n)}
             if unknown:
                 raise ConfigError(f"{where}: unknown placeholders {sorted(unknown)}")
             if "a" not in roles or not set(gold) <= roles:
@@ -120,7 +120,8 @@ def _render(template: str, actors: dict[str, dict], target: dict, paraphrase: st
     values = {"t": target["name"], "p": paraphrase}
     for role, a in actors.items():
         poss = a.get("possessive", "its")
-        values.update({role: a.get("text", a["name"]), f"{role}_poss": poss, f"{role}_subj": PRONOUNS[poss]})
+        values.update({role: a.get("text", a["name"]), f"{role}_poss": poss, f"{role}_subj": PRONOUNS[poss],
+                       f"{role}_alias": a["aliases"][-1]})
     text = re.sub(r"{(\w+)}", lambda m: values[m.group(1)], template)
     return text[:1].upper() + text[1:]
 

@@ -21,7 +21,7 @@ from . import decide as _decide
 from .actors import Actor, ActorsSpec, build_actors
 from .config import LabelConfig, load_config
 from .errors import ConfigError, ModelError
-from .mentions import MentionFinder, mark_actor
+from .mentions import MentionFinder, actor_phrase, mark_actor
 from .nli import NLIScorer
 from .records import DocumentResult, Record
 from .segment import Paragraph, segment
@@ -81,12 +81,14 @@ class StancePremise:
     """What the stance question of one unit asks: the premise shown to the model (a sentence, or with
     ``premise: clause`` the clause the actor governs), the attribution role that chose it
     (`stancekit.attribution.Clause.role`), whether support and oppose are swapped (opposing an undoing of
-    the target), and the target phrase asked."""
+    the target), the target phrase asked and the name the hypothesis gives the actor."""
 
     text: str
     role: str = "sentence"
     flip: bool = False
     target_phrase: str = ""
+    #: How the stance hypothesis names the actor (`actor_phrase`): its name, or the alias the premise uses.
+    actor_phrase: str = ""
 
 
 def _looks_like_path(name: str) -> bool:
@@ -267,6 +269,13 @@ class StanceClassifier:
         context = 0 if clause_mode else cfg.context_sentences
         phrases = tgt.phrases if cfg.target_linking else (tgt.name,)
         sent_h = {a.name: cfg.templates.sentiment_hypotheses(a.name) for a in actors}
+
+        def sent_hyps(name: str) -> dict[str, list[str]]:
+            if name not in sent_h:
+                sent_h[name] = cfg.templates.sentiment_hypotheses(name)
+            return sent_h[name]
+
+        aliases = {a.name: [x for x in a.aliases if x != a.name] for a in actors}
         stance_h: dict[tuple[str, str], dict[str, list[str]]] = {}
 
         def stance_hyps(name: str, phrase: str) -> dict[str, list[str]]:
@@ -289,9 +298,10 @@ class StanceClassifier:
             """Premise tokens that fit next to the longest of the actor's hypotheses (every target phrase, both
             questions); computed once per actor, when it is first mentioned."""
             if name not in room:
+                names = [name, *aliases.get(name, ())] if cfg.actor_linking else [name]
                 room[name] = self.scorer.max_premise_tokens(
-                    [h for ph in phrases for hs in stance_hyps(name, ph).values() for h in hs]
-                    + [h for hs in sent_h[name].values() for h in hs]
+                    [h for n in names for ph in phrases for hs in stance_hyps(n, ph).values() for h in hs]
+                    + [h for n in names for hs in sent_hyps(n).values() for h in hs]
                 )
             return room[name]
 
@@ -325,12 +335,15 @@ class StanceClassifier:
                 mentioned.add(name)
                 item = _Item(para.index, name, list(dict.fromkeys(m.surface for m in ms)), units)
                 for unit in units:
-                    sp = self._stance_premise(para, unit, ms, tgt, parsed)
+                    sp = self._stance_premise(para, unit, ms, tgt, parsed, name)
                     item.stance.append(sp)
                     premise = mark_actor(sp.text, finder, name) if marking else sp.text
-                    item.stance_ids.append(None if sp.role in NO_POSITION else ids(premise, stance_hyps(name, sp.target_phrase)))
+                    item.stance_ids.append(
+                        None if sp.role in NO_POSITION else ids(premise, stance_hyps(sp.actor_phrase or name, sp.target_phrase))
+                    )
                     upremise = mark_actor(unit.text, finder, name) if marking else unit.text
-                    item.sentiment_ids.append(ids(upremise, sent_h[name]))
+                    who = self._actor_phrase(name, unit.text, unit, para, ms, parsed)
+                    item.sentiment_ids.append(ids(upremise, sent_h[name] if who == name else sent_hyps(who)))
                 items.append(item)
         if bar is not None:
             bar.close()
@@ -375,10 +388,17 @@ class StanceClassifier:
         return {i: cache[(key, t)] for i, t in zip(want, texts)}
 
     def _stance_premise(
-        self, para: Paragraph, unit: Unit, mentions: Sequence[Any], target: Target, parsed: Mapping[int, Any]
+        self,
+        para: Paragraph,
+        unit: Unit,
+        mentions: Sequence[Any],
+        target: Target,
+        parsed: Mapping[int, Any],
+        actor: str = "",
     ) -> StancePremise:
         """The stance premise of one unit: the unit itself, or with ``premise: clause`` the clause the actor
-        governs in the unit's sentence; and the target phrase to ask about."""
+        governs in the unit's sentence; the target phrase to ask about; and the actor's name in the hypothesis
+        (`actor_phrase`)."""
         cfg = self.config
         text, role, flip = unit.text, "sentence", False
         sid = unit.sentence_ids[0] if len(unit.sentence_ids) == 1 else None
@@ -393,7 +413,20 @@ class StanceClassifier:
             clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
                                target_name=fallback)
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
-        return StancePremise(text, role, flip, self._phrase(target, text, unit, para, mentions))
+        who = self._actor_phrase(actor, text, unit, para, mentions, parsed)
+        return StancePremise(text, role, flip, self._phrase(target, text, unit, para, mentions), who)
+
+    def _actor_phrase(
+        self, actor: str, text: str, unit: Unit, para: Paragraph, mentions: Sequence[Any], parsed: Mapping[int, Any]
+    ) -> str:
+        """How a hypothesis about ``text`` names ``actor`` (`stancekit.mentions.actor_phrase`; with the unit's
+        parse when there is one): its name unless ``actor_linking`` finds only an alias in the text."""
+        if not (self.config.actor_linking and actor):
+            return actor
+        sid = unit.sentence_ids[0] if len(unit.sentence_ids) == 1 and not unit.split else None
+        doc = parsed.get(sid) if sid is not None else None
+        start = para.sentences[sid].start if doc is not None else 0
+        return actor_phrase(actor, text, mentions, doc, start)
 
     def _phrase(self, target: Target, premise: str, unit: Unit, para: Paragraph, mentions: Sequence[Any]) -> str:
         """The target phrase to ask about: the one the premise uses, else the unit's sentence, else the last
@@ -454,6 +487,7 @@ class StanceClassifier:
                     target_phrase=item.stance[si].target_phrase,
                     attribution=item.stance[si].role,
                     target=prep.target,
+                    actor_phrase=item.stance[si].actor_phrase or item.actor,
                 )
             )
         return DocumentResult(

@@ -82,6 +82,11 @@ class LabelConfig:
     #: Ask about the phrase the text itself uses for the target where one of its aliases occurs ("the deal")
     #: instead of always the target's name.
     target_linking: bool = True
+    #: Name the actor in the stance hypothesis as the premise names it ("HRA supports the ceasefire." for a premise
+    #: that says "the HRA would honour the ceasefire") when the premise uses only one of its aliases; the
+    #: actor's name otherwise, and always for an adjective alias ("Russian"). An NLI model does not link
+    #: "HRA" to "Highland Resistance Alliance" by itself: it answers neutral.
+    actor_linking: bool = True
     #: Swap support and oppose for a clause that acts on an undoing of the target ("criticised the withdrawal
     #: from the accord" is support for the accord). Needs ``premise: clause``. Off by default: the bundled
     #: default model reads such clauses itself; on for models that do not (configs/minilm.yaml).
@@ -115,7 +120,7 @@ class LabelConfig:
                 self.target = as_target(self.target, "target")
             except ConfigError as exc:
                 raise ConfigError(f"{where}: {exc}") from None
-        for key in ("target_linking", "flip_opposite"):
+        for key in ("target_linking", "actor_linking", "flip_opposite"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"{where}: {key} must be true or false, got {getattr(self, key)!r}")
         if not isinstance(self.parser, str) or not self.parser.strip():
@@ -188,6 +193,7 @@ class LabelConfig:
             "premise": self.premise,
             "context_sentences": self.context_sentences,
             "target_linking": self.target_linking,
+            "actor_linking": self.actor_linking,
             "flip_opposite": self.flip_opposite,
             "parser": self.parser,
             "mark_mentions": self.mark_mentions,

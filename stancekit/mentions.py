@@ -140,3 +140,50 @@ def mark_alias(text: str, alias: str) -> str:
 def mark_actor(text: str, finder: MentionFinder, actor: str) -> str:
     """Mark the mentions of ``actor`` (by name) that ``finder`` finds in ``text``; other actors stay unmarked."""
     return mark_spans(text, [(m.start, m.end) for m in finder.find(text) if m.actor == actor])
+
+
+#: Endings of the adjective aliases of places and peoples ("Russian", "Chinese", "British", "French", "Israeli"):
+#: such an alias cannot stand for the actor in a hypothesis ("Russian supports the plan."). With a parse only the
+#: unmistakable ones are checked (the part of speech does the rest); without one, all of them.
+_DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish")
+_DEMONYM_ENDINGS_LOOSE = _DEMONYM_ENDINGS + ("an", "ch", "i")
+
+
+def _names(text: str, phrase: str) -> bool:
+    return re.search(alias_pattern(phrase), text) is not None
+
+
+def actor_phrase(actor: str, premise: str, mentions: Sequence[Mention], doc=None, offset: int = 0) -> str:
+    """How a stance hypothesis should name ``actor`` for ``premise``: its name when the premise uses it, else
+    the first of its ``mentions`` whose surface the premise uses as a noun ("HRA", "Tallmadge", "Moscow"), else
+    its name. An NLI model does not link an alias in the premise to a different name in the hypothesis ("The HRA
+    would honour the ceasefire" -> "Highland Resistance Alliance supports the ceasefire": neutral; "HRA supports
+    the ceasefire": entailed).
+
+    ``doc``: the spaCy parse of the sentence the mentions lie in (their offsets minus ``offset`` are its
+    character offsets); an alias used as an adjective there ("the Russian side") keeps the name. Without a parse,
+    an alias with a demonym's ending keeps the name.
+
+    >>> m = [Mention("Highland Resistance Alliance", "HRA", 4, 7)]
+    >>> actor_phrase("Highland Resistance Alliance", "The HRA would honour the ceasefire.", m)
+    'HRA'
+    >>> actor_phrase("Russia", "The Russian side agreed.", [Mention("Russia", "Russian", 4, 11)])
+    'Russia'
+    """
+    if not actor or _names(premise, actor):
+        return actor
+    for m in mentions:
+        surface = m.surface
+        if not surface or surface == actor or not _names(premise, surface):
+            continue
+        last = surface.split()[-1].lower()
+        if doc is not None:
+            span = doc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
+            if span is None or span.root.pos_ not in ("PROPN", "NOUN") or span.root.tag_.startswith("JJ"):
+                continue
+            if " " not in surface and last.endswith(_DEMONYM_ENDINGS):
+                continue
+        elif " " not in surface and last.endswith(_DEMONYM_ENDINGS_LOOSE):
+            continue
+        return surface
+    return actor

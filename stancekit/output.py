@@ -134,6 +134,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "target",
     "target_phrase",
     "attribution",
+    "actor_phrase",
 )
 
 
@@ -159,6 +160,7 @@ def render_csv(results: list[DocumentResult]) -> str:
                 res.target,
                 r.target_phrase or "",
                 r.attribution or "",
+                r.actor_phrase or "",
             ]
             w.writerow(([res.doc_id] if with_doc else []) + row)
     return buf.getvalue()

@@ -121,7 +121,7 @@ class StancekitPredictor:
                 out["doc_id"].append(rec.doc_id)
                 for key in ("paragraph", "actor", "mentions", "stance", "sentiment", "evidence", "windows", "split_windows"):
                     out[key].append(row[key])
-                for key in ("target_phrase", "attribution"):
+                for key in ("target_phrase", "attribution", "actor_phrase"):
                     out[key].append(row.get(key) or "")
                 out["target"].append(res.target)
                 for k in STANCE_LABELS:

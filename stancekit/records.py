@@ -50,6 +50,9 @@ class Record:
     attribution: str | None = None
     #: The stance target's name (the one given, or the one `stancekit.targets.propose_target` chose).
     target: str | None = None
+    #: How the stance hypothesis named the actor: its name, or with ``actor_linking`` the alias the premise
+    #: uses ("HRA supports the ceasefire." for a premise that says "the HRA ...").
+    actor_phrase: str | None = None
 
     def to_dict(self, ndigits: int | None = None) -> dict[str, Any]:
         """Plain dict, RECORD_KEYS first; ``ndigits`` rounds the scores (output only)."""
@@ -75,6 +78,8 @@ class Record:
             out["target_phrase"] = self.target_phrase
         if self.attribution is not None:
             out["attribution"] = self.attribution
+        if self.actor_phrase is not None:
+            out["actor_phrase"] = self.actor_phrase
         if self.doc_id is not None:
             out["doc_id"] = self.doc_id
         return out

@@ -54,7 +54,7 @@ def test_record_scores_come_from_the_evidence_unit(clf, article_text, actors_map
     """Recompute one record by hand from the scorer: forward/postprocess wiring is right."""
     result = clf.label(article_text, "the plan", actors_map)
     for rec in result.records:
-        hyps = clf.config.templates.stance_hypotheses(rec.actor, "the plan")
+        hyps = clf.config.templates.stance_hypotheses(rec.actor_phrase, "the plan")
         probs = {lab: clf.scorer.score([(rec.evidence, h) for h in hs]) for lab, hs in hyps.items()}
         want = decide.apply_bias(decide.stance_scores(probs), clf.config.decision.bias("stance"))
         assert want == pytest.approx(rec.stance_scores, abs=1e-5)

@@ -14,7 +14,7 @@ import yaml
 
 from stancekit.errors import ConfigError
 from stancekit.finetune.config import AugmentArgs, DataSource, load_finetune_config
-from stancekit.finetune.curriculum import (FLIP, FORBIDDEN, LEXICON, OPPOSITE_NOUNS, PATTERNS, STANCES, VERBS,
+from stancekit.finetune.curriculum import (DEFAULT_PATTERNS, FLIP, FORBIDDEN, LEXICON, OPPOSITE_NOUNS, PATTERNS, STANCES, VERBS,
                                            generate)
 from stancekit.finetune.data import build_pairs, curriculum_record_pairs
 from stancekit.templates import TemplateSet
@@ -85,7 +85,7 @@ def test_record_shape_and_every_named_actor_is_asked(records):
     groups = _groups(records)
     last = max(groups)
     pattern_counts = collections.Counter(r["pattern"] for r in records)
-    assert set(pattern_counts) == set(PATTERNS)
+    assert set(pattern_counts) == set(DEFAULT_PATTERNS) == set(PATTERNS) - {"intent"}
     for g, recs in groups.items():
         text = recs[0]["text"]
         assert 1 <= len(re.findall(r"[.?!](?:\s|$)", text)) <= 3, text
@@ -298,6 +298,23 @@ def test_bystanders_and_objects_of_the_action(records):
     for g in summit:
         holder, by = g[0], g[1]
         assert by["stance"] == "neutral" and holder["stance"] == _verb_after(holder["text"], _surface(holder))[0]
+
+
+def test_a_stated_intention_holds_its_verbs_polarity_and_a_hedged_second_actor_stays_neutral():
+    recs = generate(3000, seed=5, patterns=["intent"])
+    assert {r["pattern"] for r in recs} == {"intent"}
+    for r in recs:
+        if "stated_intent" in r["phenomena"]:
+            assert r["stance"] == _verb_after(r["text"], _surface(r))[0], r
+            assert not re.search(r"\b(may|might|could)\b", r["text"].split(",")[0]), r  # the intention is never hedged
+        elif "hedged" in r["phenomena"]:
+            assert r["stance"] == "neutral" and re.search(rf"{re.escape(_surface(r))} (may|might|could) ", r["text"]), r
+    intents = [r for r in recs if "stated_intent" in r["phenomena"]]
+    assert {r["stance"] for r in intents} == set(STANCES)
+    assert sum(r["stance"] != "neutral" for r in intents) / len(intents) > 0.55  # mostly a position
+    assert any(" will " in r["text"] for r in intents) and any(" would " in r["text"] for r in intents)
+    # asking for the pattern by name leaves the default draws untouched
+    assert generate(200, seed=5) == generate(200, seed=5, patterns=list(DEFAULT_PATTERNS))
 
 
 def test_lexicon_is_the_issue_list():

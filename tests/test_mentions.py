@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from stancekit.actors import Actor, build_actors, load_actors_file
-from stancekit.mentions import Mention, MentionFinder, find_mentions
+from stancekit.mentions import Mention, MentionFinder, actor_phrase, find_mentions
 from stancekit.segment import segment
 from stancekit.textio import read_text
 
@@ -179,3 +179,39 @@ def test_marking_wraps_mentions_of_one_actor_only():
     text = "Berlin and France differ; Germany's view is firm."
     assert mark_actor(text, finder, "Germany") == "[Berlin] and France differ; [Germany]'s view is firm."
     assert mark_actor(text, finder, "France") == "Berlin and [France] differ; Germany's view is firm."
+
+
+# ---------------------------------------------------------------------------- actor_phrase (actor linking)
+def test_actor_phrase_keeps_the_name_when_the_premise_uses_it():
+    ms = [Mention("Highland Resistance Alliance", "HRA", 40, 43)]
+    text = "The Highland Resistance Alliance, or the HRA, signed it."
+    assert actor_phrase("Highland Resistance Alliance", text, ms) == "Highland Resistance Alliance"
+
+
+def test_actor_phrase_takes_the_alias_the_premise_uses():
+    text = "Tallmadge would sign the legislation."
+    assert actor_phrase("Neil Tallmadge", text, [Mention("Neil Tallmadge", "Tallmadge", 0, 9)]) == "Tallmadge"
+    # a mention outside the premise (the clause cut it away) does not count
+    assert actor_phrase("Neil Tallmadge", "The bill passed.", [Mention("Neil Tallmadge", "Tallmadge", 0, 9)]) == "Neil Tallmadge"
+
+
+@pytest.mark.parametrize("surface", ["Russian", "Chinese", "British", "French", "Israeli", "American"])
+def test_actor_phrase_never_names_an_actor_by_a_demonym(surface):
+    text = f"The {surface} side accepted the plan."
+    assert actor_phrase("X", text, [Mention("X", surface, 4, 4 + len(surface))]) == "X"
+
+
+def test_actor_phrase_reads_the_part_of_speech_from_a_parse():
+    from stancekit.attribution import load_parser
+
+    nlp = load_parser()
+    if nlp is None:
+        pytest.skip("spaCy English pipeline not installed")
+    text = "Moscow said the Kremlin envoy would sign the deal."
+    doc = nlp(text)
+    moscow = Mention("Russia", "Moscow", 0, 6)
+    assert actor_phrase("Russia", text, [moscow], doc) == "Moscow"
+    # offsets of a sentence that starts later in its paragraph
+    assert actor_phrase("Russia", text, [Mention("Russia", "Moscow", 100, 106)], doc, offset=100) == "Moscow"
+    adj = "The Russian envoy would sign the deal."
+    assert actor_phrase("Russia", adj, [Mention("Russia", "Russian", 4, 11)], nlp(adj)) == "Russia"

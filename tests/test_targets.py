@@ -65,6 +65,7 @@ def test_target_alias_shared_with_an_actor_alias_is_refused():
     "data, message",
     [
         ({"target_linking": "yes"}, "target_linking must be true or false"),
+        ({"actor_linking": 1}, "actor_linking must be true or false"),
         ({"flip_opposite": 1}, "flip_opposite must be true or false"),
         ({"parser": ""}, "parser must be auto or a spaCy package name"),
         ({"premise": "clauses"}, "premise must be one of sentences, paragraph, clause"),
@@ -147,6 +148,25 @@ def test_a_condition_is_neutral_by_rule_and_not_asked(clf):
     assert not any(h.startswith("Chile supports") for _, h in prep.pairs)
     chile = {r.actor: r for r in clf.label(text, DEAL, ACTORS).records}["Chile"]
     assert chile.stance == "neutral" and chile.attribution == "conditional"
+
+
+@needs_parser
+def test_actor_linking_asks_about_the_alias_the_premise_uses(clf):
+    actors = {"Highland Resistance Alliance": ["Highland Resistance Alliance", "HRA"], "Yara Kessel": ["Yara Kessel", "Kessel"]}
+    text = "Alliance spokeswoman Yara Kessel said the HRA would honour the deal. Kessel called it fair."
+    clf.config = clf.config.with_overrides(premise="clause", actor_linking=True)
+    prep = clf.preprocess(text, DEAL, clf._actors(actors)[0])
+    hyps = {h for _, h in prep.pairs}
+    assert "HRA supports the deal." in hyps and "Highland Resistance Alliance supports the deal." not in hyps
+    assert "Yara Kessel supports the deal." in hyps and "Kessel supports the deal." in hyps  # per premise
+    assert "HRA is portrayed positively." in hyps  # the sentiment question names it the same way
+    rec = {r.actor: r for r in clf.label(text, DEAL, actors).records}
+    assert rec["Highland Resistance Alliance"].actor_phrase == "HRA"
+    assert rec["Highland Resistance Alliance"].to_dict()["actor_phrase"] == "HRA"
+    clf.config = clf.config.with_overrides(actor_linking=False)
+    hyps = {h for _, h in clf.preprocess(text, DEAL, clf._actors(actors)[0]).pairs}
+    assert "Highland Resistance Alliance supports the deal." in hyps and not any(h.startswith("HRA ") for h in hyps)
+    assert {r.actor_phrase for r in clf.label(text, DEAL, actors).records} == set(actors)
 
 
 def test_target_linking_off_asks_the_name(clf):
