@@ -178,6 +178,8 @@ def actor_phrase(actor: str, premise: str, mentions: Sequence[Mention], doc=None
             continue
         last = surface.split()[-1].lower()
         if doc is not None:
+            if not 0 <= m.start - offset < m.end - offset <= len(doc.text):
+                continue  # a mention in another sentence than the parsed one
             span = doc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
             if span is None or span.root.pos_ not in ("PROPN", "NOUN") or span.root.tag_.startswith("JJ"):
                 continue
