@@ -215,3 +215,12 @@ def test_actor_phrase_reads_the_part_of_speech_from_a_parse():
     assert actor_phrase("Russia", text, [Mention("Russia", "Moscow", 100, 106)], doc, offset=100) == "Moscow"
     adj = "The Russian envoy would sign the deal."
     assert actor_phrase("Russia", adj, [Mention("Russia", "Russian", 4, 11)], nlp(adj)) == "Russia"
+
+
+def test_doctests():
+    import doctest
+
+    import stancekit.mentions as mentions
+
+    result = doctest.testmod(mentions)
+    assert result.attempted >= 2 and result.failed == 0

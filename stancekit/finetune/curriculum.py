@@ -1054,9 +1054,9 @@ def _clash(a: _Actor, b: _Actor) -> bool:
 def generate(n: int, seed: int = 0, patterns: Sequence[str] | None = None) -> list[dict]:
     """``n`` stance records (see the module docstring), a pure function of ``(n, seed, patterns)``.
 
-    ``patterns`` restricts generation to some of `PATTERNS` (default: `DEFAULT_PATTERNS`, all but ``intent``). Records come in texts (one
-    record per named actor of a text, consecutive, sharing ``group``); only the last text may lose some
-    of its records so that exactly ``n`` come back.
+    ``patterns`` restricts generation to some of `PATTERNS` (default: `DEFAULT_PATTERNS`, all but ``intent``).
+    Records come in texts (one record per named actor of a text, consecutive, sharing ``group``); only the last
+    text may lose some of its records so that exactly ``n`` come back.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
