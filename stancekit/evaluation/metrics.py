@@ -141,16 +141,18 @@ def bootstrap_ci(
     (0.8, True)
     """
     _check(gold, pred)
-    value = float(metric(gold, pred))
-    if not gold or n <= 0:
+    gold_l, pred_l = list(gold), list(pred)
+    return _resampled(lambda idx: metric([gold_l[i] for i in idx], [pred_l[i] for i in idx]), len(gold_l), n, seed, level)
+
+
+def _resampled(stat: Callable[[Sequence[int]], float], k: int, n: int, seed: int, level: float) -> Interval:
+    """``stat`` on all ``k`` items, with the percentile interval of ``stat`` over ``n`` resamples of the item
+    indices (with replacement, seeded)."""
+    value = float(stat(range(k)))
+    if not k or n <= 0:
         return Interval(value, value, value)
     rng = np.random.default_rng(seed)
-    gold_l, pred_l = list(gold), list(pred)
-    k = len(gold_l)
-    stats = np.empty(n)
-    for b in range(n):
-        idx = rng.integers(0, k, size=k)
-        stats[b] = metric([gold_l[i] for i in idx], [pred_l[i] for i in idx])
+    stats = np.array([stat(rng.integers(0, k, size=k)) for _ in range(n)])
     alpha = (1 - level) / 2
     low, high = np.quantile(stats, [alpha, 1 - alpha])
     return Interval(value, float(low), float(high))
@@ -177,20 +179,13 @@ def paired_bootstrap_diff(
     """
     _check(gold, pred_a)
     _check(gold, pred_b)
-    value = float(metric(gold, pred_a)) - float(metric(gold, pred_b))
-    if not gold or n <= 0:
-        return Interval(value, value, value)
-    rng = np.random.default_rng(seed)
     g, a, b = list(gold), list(pred_a), list(pred_b)
-    k = len(g)
-    stats = np.empty(n)
-    for r in range(n):
-        idx = rng.integers(0, k, size=k)
+
+    def diff(idx: Sequence[int]) -> float:
         gs = [g[i] for i in idx]
-        stats[r] = metric(gs, [a[i] for i in idx]) - metric(gs, [b[i] for i in idx])
-    alpha = (1 - level) / 2
-    low, high = np.quantile(stats, [alpha, 1 - alpha])
-    return Interval(value, float(low), float(high))
+        return float(metric(gs, [a[i] for i in idx])) - float(metric(gs, [b[i] for i in idx]))
+
+    return _resampled(diff, len(g), n, seed, level)
 
 
 def label_confidence(scores: dict[str, float], label: str) -> float:
