@@ -24,14 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from stancekit.errors import InputError  # noqa: E402
 from stancekit.evaluation import metrics  # noqa: E402
 
 STANCE = ("support", "oppose", "neutral")
 SENTIMENT = ("positive", "negative", "neutral")
-
-
-class InputError(Exception):
-    pass
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -122,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = compare(_read(Path(args.a)), _read(Path(args.b)), args.system, args.bootstrap, args.seed)
     except InputError as exc:
         print(f"compare_systems.py: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     if not rows:
         print("compare_systems.py: error: the two files share no scorable set", file=sys.stderr)
         return 2

@@ -4,7 +4,8 @@
 Weight averaging of two fine-tunings of one pretrained model (a "model soup", WiSE-FT) keeps much of what each
 learnt: here, a later stage trained on a narrow addition (stated intentions) averaged with the stage before it,
 which kept more of the earlier mix. Every tensor is interpolated in float32 and saved in A's dtype; the config and
-tokenizer come from A. A or B may be a bundled model name (``stancekit:default``) or a patched model folder.
+tokenizer come from A. A or B may be ``stancekit:default`` (the bundled default model), a bundled model's folder
+(``stancekit/models/nli-minilm``) or any model folder, patched ones included.
 
     python scripts/merge_models.py stancekit:default runs/stance-intent-mpnet/model --t 0.5 -o runs/soup/model
 """
@@ -21,44 +22,26 @@ from stancekit.errors import StancekitError  # noqa: E402
 
 
 def _folder(name: str) -> Path:
-    from stancekit import model_patch
-    from stancekit.classifier import resolve_model
+    """The folder to read: what ``model.base`` accepts for fine-tuning (`resolve_base`: ``stancekit:default``, a
+    folder; a patched folder resolves to its assembled copy)."""
     from stancekit.errors import ModelError
+    from stancekit.finetune.train import BUNDLED_BASE, resolve_base
 
-    if name == "stancekit:default":
-        path = Path(resolve_model(None))
-    elif name.startswith("stancekit:"):
-        path = Path(resolve_model("bundled:" + name.split(":", 1)[1]))
-    else:
-        path = Path(name)
-    if not (path / "config.json").is_file():
+    if name != BUNDLED_BASE and not (Path(name) / "config.json").is_file():
         raise ModelError(f"{name}: not a model folder (no config.json)")
-    return model_patch.resolve(path)
-
-
-def _load(folder: Path) -> dict:
-    from safetensors.torch import load_file
-
-    files = sorted(folder.glob("*.safetensors"))
-    if not files:
-        from stancekit.errors import ModelError
-
-        raise ModelError(f"{folder}: no safetensors weights")
-    out: dict = {}
-    for f in files:
-        out.update(load_file(str(f)))
-    return out
+    return Path(resolve_base(name))
 
 
 def merge(a: str, b: str, t: float, out: Path) -> Path:
     from safetensors.torch import save_file
 
     from stancekit.errors import ConfigError, ModelError
+    from stancekit.model_patch import read_weights
 
     if not 0.0 <= t <= 1.0:
         raise ConfigError(f"--t must be in [0, 1], got {t}")
     fa, fb = _folder(a), _folder(b)
-    wa, wb = _load(fa), _load(fb)
+    wa, wb = read_weights(fa), read_weights(fb)
     if set(wa) != set(wb) or any(wa[k].shape != wb[k].shape for k in wa):
         raise ModelError(f"{a} and {b} do not have the same tensors: not two checkpoints of one architecture")
     merged = {k: ((1 - t) * wa[k].float() + t * wb[k].float()).to(wa[k].dtype).contiguous() for k in wa}
@@ -73,7 +56,7 @@ def merge(a: str, b: str, t: float, out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="merge_models.py", description=__doc__.splitlines()[0])
-    ap.add_argument("a", help="model A (folder, or stancekit:default / stancekit:NAME)")
+    ap.add_argument("a", help="model A (a folder, or stancekit:default)")
     ap.add_argument("b", help="model B")
     ap.add_argument("--t", type=float, default=0.5, help="weight of B (0: A, 1: B; default 0.5)")
     ap.add_argument("-o", "--output", required=True, help="output model folder")

@@ -343,7 +343,7 @@ class StanceClassifier:
                     )
                     upremise = mark_actor(unit.text, finder, name) if marking else unit.text
                     who = self._actor_phrase(name, unit.text, unit, para, ms, parsed)
-                    item.sentiment_ids.append(ids(upremise, sent_h[name] if who == name else sent_hyps(who)))
+                    item.sentiment_ids.append(ids(upremise, sent_hyps(who)))
                 items.append(item)
         if bar is not None:
             bar.close()
