@@ -2,7 +2,9 @@
 """Choose the decision thresholds on DEV data, never on the gold test split: ``decision.neutral_margin`` and
 ``decision.min_polar_gap`` for stance, ``sentiment_neutral_margin`` and ``sentiment_min_polar_gap`` for sentiment.
 
-The model is run once; the thresholds only change how scores become labels, so the sweep is free.
+The model is run once; the thresholds only change how scores become labels, so the sweep is free. The scores
+are taken without the label config's own biases, so a chosen setting scores here as `stancekit evaluate --config
+OUT/label-config.yaml` scores it.
 Choice: the setting with the best mean macro-F1 over all dev sets (ties: the smaller thresholds).
 Dev data: the article's contrast split and the unseen-news dev split (stance + sentiment; never the news test
 split) and, when ../shared/data is present, a fixed-seed sample of VAST dev (3-class stance) and NewsMTSC dev_mt
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         from stancekit.evaluation.evalset import load_items
         from stancekit.evaluation.run import predict_stancekit
 
-        clf = StanceClassifier.from_pretrained(args.model, args.config)
+        # Scores without the config's own bias: the sweep applies each bias of the grid itself, so the chosen bias
+        # is the one to write into the config (a config bias left in would be counted twice).
+        clf = StanceClassifier.from_pretrained(args.model, args.config, stance_bias=0.0, sentiment_bias=0.0)
         curves: dict[str, dict[float, float]] = {}
         for name, (set_name, split) in {"contrast": ("article", "contrast"), "news": ("news", "dev")}.items():
             if name == "news" and not args.news:

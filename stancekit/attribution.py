@@ -273,9 +273,14 @@ def _core_phrase(tok: Any) -> list[Any]:
 def _modal_governor(pred: Any) -> Any:
     """Climb from a complement clause to an impersonal governor that qualifies it ("*It is unlikely that* the
     people will vote for it", "*It remains unclear whether* X will sign"): the hedge or negation belongs to
-    the actor's premise. A governor with a subject of its own other than "it"/"this" is a speaker: not climbed."""
+    the actor's premise. A governor with a subject of its own other than "it"/"this" is a speaker: not climbed,
+    unless the complement is an embedded question ("*Reporters asked whether* Peru would ratify it"): cut from
+    its governor, the question would read as a statement ("Peru would ratify it")."""
     while pred.dep_ in ("ccomp", "xcomp", "csubj") and pred.head.i != pred.i:
         head = pred.head
+        if _is_embedded_question(pred):  # "Reporters asked *whether* Peru would ratify it": the question stays
+            pred = head
+            continue
         subjects = [c for c in head.children if c.dep_ in _SUBJ and c.i != pred.i]
         if any(c.lower_ not in ("it", "this", "that", "there") for c in subjects):
             break
@@ -285,10 +290,35 @@ def _modal_governor(pred: Any) -> Any:
     return pred
 
 
+def _is_embedded_question(pred: Any) -> bool:
+    """Whether complement clause ``pred`` is an embedded yes/no question ("asked *whether* X would ...",
+    "wondered *if* X had ...")."""
+    return pred.dep_ == "ccomp" and any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for c in pred.children)
+
+
+#: Subordinators of a condition that qualifies its main clause ("X will back it *only if* Y signs first").
+_CONDITION_MARKS = {"if", "unless", "until"}
+
+
+def _is_condition_clause(tok: Any) -> bool:
+    """Whether adverbial clause ``tok`` is a condition of the clause it modifies ("X will sign the pact *if Y
+    ratifies it first*", "*unless Y agrees*"; not a concession, "even if"): it belongs to the premise of the
+    main clause's actor, whose position it makes conditional, and is not another actor's position."""
+    marks = [c for c in tok.children if c.dep_ == "mark"]
+    return (tok.dep_ == "advcl" and any(m.lower_ in _CONDITION_MARKS for m in marks)
+            and not any(c.lower_ == "even" for c in tok.children if c.dep_ == "advmod"))
+
+
 def _is_conditional(pred: Any) -> bool:
     """Whether the actor's own predicate is the condition of a conditional ("*if* Europe and Zelensky accept this
-    plan, ..."): a hypothetical states no position (docs/annotation.md)."""
-    return pred.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in pred.children)
+    plan, ...", "*should* Chile ratify it, ..."): a hypothetical states no position (docs/annotation.md)."""
+    if pred.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in pred.children):
+        return True
+    # an inverted condition opening the sentence, which the parser attaches as advcl or ccomp
+    subjects = [c.i for c in pred.children if c.dep_ in _SUBJ]
+    return (pred.dep_ in ("advcl", "ccomp") and pred.i < pred.head.i and bool(subjects)
+            and any(c.dep_ == "aux" and c.lower_ in ("should", "had", "were") and c.i < min(subjects) and c.i == pred.left_edge.i
+                    for c in pred.children))
 
 
 def _relative_clause(tok: Any) -> Any | None:
@@ -313,7 +343,8 @@ def _clause_tokens(
     for tok in pred.subtree:
         if tok.i == pred.i or tok.i in drop:
             continue
-        if tok.dep_ in _FOREIGN and _is_clause_head(tok) and _other_subject(tok, actor_spans, target_spans):
+        if (tok.dep_ in _FOREIGN and _is_clause_head(tok) and _other_subject(tok, actor_spans, target_spans)
+                and not _is_condition_clause(tok)):
             drop.update(t.i for t in tok.subtree)
     # the first conjunct's subject is shared by conj predicates without their own subject; when the predicate
     # is such a conj, its subject lives on the first conjunct: add it back
@@ -333,11 +364,16 @@ def _render(tokens: Sequence[Any], replace: dict[int, str] | None = None) -> str
     replace = replace or {}
     tokens = sorted(tokens, key=lambda t: t.i)
     ids = {t.i for t in tokens}
+    if tokens:
+        orphans = _orphan_quotes(tokens[0].doc, ids)
+        tokens = [t for t in tokens if t.i not in orphans]
+        ids -= orphans
     roots = {t.i for t in tokens if t.head.i not in ids or t.head.i == t.i}
     # a leading conjunction or subordinator of the clause itself ("but", "while", "that") goes; one that
     # opens an inner clause ("if they do not accept it, ...") stays
     while tokens and (tokens[0].is_punct or (tokens[0].dep_ in ("cc", "mark") and tokens[0].head.i in roots)):
         tokens = tokens[1:]
+    question = _is_question(tokens)
     while tokens and ((tokens[-1].is_punct and tokens[-1].text not in ('"', ")", "'")) or tokens[-1].dep_ == "cc"):
         tokens = tokens[:-1]
     out = []
@@ -350,8 +386,50 @@ def _render(tokens: Sequence[Any], replace: dict[int, str] | None = None) -> str
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if text and text[-1] not in ".!?\"'":
-        text += "."
+        text += "?" if question else "."
     return text
+
+
+_WH = {"who", "what", "which", "when", "where", "why", "how", "whether"}
+
+
+def _is_question(tokens: Sequence[Any]) -> bool:
+    """Whether the clause is a direct question: it keeps the sentence's question mark and opens with an
+    auxiliary or a wh-word ("Will Chile sign it?"), so the rendered premise keeps asking instead of stating."""
+    words = [t for t in tokens if not t.is_punct and t.dep_ not in ("cc", "mark")]
+    return (any(t.text == "?" for t in tokens) and bool(words)
+            and (words[0].tag_ == "MD" or words[0].pos_ == "AUX" or words[0].lower_ in _WH))
+
+
+_QUOTES = {'"': None, "\u201c": "open", "\u201d": "close"}
+
+
+def _orphan_quotes(doc: Any, ids: set[int]) -> set[int]:
+    """Indices of the quotation marks among ``ids`` whose partner mark is not among them: a clause cut out of a
+    quotation ("ventures *"just because Washington tells them to,"* calling ...") keeps one of the quotation's
+    marks, which would open a quotation that never closes, or both around nothing. Marks are paired in order over
+    the parsed sentence (curly marks by their direction); a sentence with an unpaired mark of its own is left to
+    `_balance_quotes`."""
+    marks = [t for t in doc if t.text in _QUOTES]
+    pairs: dict[int, int] = {}
+    opened: Any = None
+    for t in marks:
+        kind = _QUOTES[t.text]
+        if opened is None and kind != "close":
+            opened = t
+        elif opened is not None and kind != "open":
+            pairs[opened.i], pairs[t.i] = t.i, opened.i
+            opened = None
+        else:
+            return set()
+    if opened is not None:
+        return set()
+    orphans = {i for i in ids if i in pairs and pairs[i] not in ids}
+    for i in ids:  # a pair left around nothing but punctuation (the quotation was cut out whole)
+        j = pairs.get(i)
+        if j is not None and i < j and j in ids and all(doc[k].is_punct for k in range(i + 1, j) if k in ids):
+            orphans |= {i, j}
+    return orphans
 
 
 def _balance_quotes(text: str) -> str:
@@ -521,7 +599,8 @@ def clause_premise(
     """The premise ``premise: clause`` would show for ``actor`` in a short text (training data: the attribution
     curriculum's records) and whether `label` would flip its answer (``Clause.undoes_target``): the clause it
     governs in the first sentence that mentions it. None (keep the text) without a parser, without a mention,
-    or for a bystander (whose label the model learns from the whole text). Parses are cached per text."""
+    or for a bystander or an actor inside a condition (whose label the model learns from the whole text: cut
+    from its "if", a condition reads as a statement). Parses are cached per text."""
     from .actors import Actor
     from .mentions import find_mentions
     from .targets import Target
@@ -540,7 +619,7 @@ def clause_premise(
         if spans:
             tspans = [(a, b) for a, b, _ in target.find(sent.text)] if target else []
             clause = attribute(sent.as_doc(), spans, target_spans=tspans, target_phrase=target_phrase if tspans else None)
-            return None if clause.role == "bystander" else (clause.text, clause.undoes_target)
+            return None if clause.role in ("bystander", "conditional") else (clause.text, clause.undoes_target)
     return None
 
 

@@ -85,6 +85,16 @@ def test_a_quotation_cut_keeps_no_unpaired_quote_mark():
     assert c.text.count('"') % 2 == 0 and c.text.startswith("Harbourline would sign the contract")
 
 
+def test_a_quotation_cut_out_drops_the_mark_it_leaves_behind():
+    s = ('Albers urged companies not to abandon their ventures "just because Washington tells them to," calling the '
+         'agreement "the only thing standing between us and a crisis."')
+    # the cut quotation's marks go, not the closing mark of the quotation that stays
+    assert clause(s, "Albers").text == ('Albers urged companies not to abandon their ventures, calling the agreement '
+                                        '"the only thing standing between us and a crisis."')
+    # the cut clause itself loses its closing mark and the comma before it
+    assert clause(s, "Washington").text == "Just because Washington tells them to."
+
+
 def test_passive_agent_is_the_agent():
     c = clause("The bill was vetoed by Kenya on Friday.", "Kenya")
     assert c.role == "agent" and c.text == "The bill was vetoed by Kenya on Friday."
@@ -174,6 +184,42 @@ def test_the_condition_of_a_conditional_states_no_position():
     assert clause(s, "Zelensky").role == "conditional" and clause(s, "Europe").role == "conditional"
     # a condition inside someone's own statement is not: the speaker's predicate is not the condition
     assert clause("Kenya said it would sign the deal if Peru agreed.", "Kenya").role == "agent"
+
+
+def test_an_inverted_condition_states_no_position():
+    assert clause("Should Chile ratify the pact, talks could collapse.", "Chile").role == "conditional"
+    assert clause("Had Chile ratified the pact, talks would have collapsed.", "Chile").role == "conditional"
+    assert clause("Chile had ratified the pact, talks collapsed.", "Chile").role != "conditional"
+
+
+def test_a_condition_stays_in_the_premise_of_the_clause_it_qualifies():
+    s = "Norway will endorse the pact only if Chile ratifies it first."
+    assert clause(s, "Norway") == Clause(s, "agent")  # without its condition it would read as a commitment
+    assert clause(s, "Chile").role == "conditional"
+    s = "Astor would pull out of the truce if the other side did not disarm by spring."
+    assert clause(s, "Astor").text == s
+    # a concession is another actor's position: removed as before
+    assert clause("Norway backed the pact, even if Chile rejected it.", "Norway").text == "Norway backed the pact."
+
+
+def test_an_embedded_question_keeps_its_frame():
+    s = "Reporters asked whether Iceland would boycott the pact."
+    assert clause(s, "Iceland") == Clause(s, "agent")  # not "Iceland would boycott the pact."
+    s = "Asked on Tuesday whether Civic Union still backed the bill, Petrovic said only that the party would decide later."
+    assert clause(s, "Civic Union").text == "Asked on Tuesday whether Civic Union still backed the bill."
+
+
+def test_a_direct_question_keeps_its_question_mark():
+    assert clause("But will Chile reject the pact?", "Chile").text == "Will Chile reject the pact?"
+    assert clause("Norway backed the pact, but will Chile reject it?", "Norway").text == "Norway backed the pact."
+
+
+def test_training_premises_keep_the_whole_text_for_an_actor_inside_a_condition():
+    from stancekit.attribution import clause_premise
+
+    s = "If Chile ratifies the pact, Norway will endorse it."
+    assert clause_premise(s, "Chile", target_phrase="the pact") is None  # cut from its "if", it reads as a statement
+    assert clause_premise(s, "Norway", target_phrase="the pact") == (s, False)
 
 
 def test_an_impersonal_governor_stays_in_the_premise():

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
+
+import pytest
 
 from stancekit import decide
 from stancekit.config import load_config
@@ -54,3 +57,30 @@ def test_tune_writes_a_loadable_label_config_with_the_chosen_thresholds(tiny_mod
     assert all(line.strip().split(":")[0] in {"neutral_margin", "min_polar_gap", "sentiment_neutral_margin",
                                                 "sentiment_min_polar_gap", "stance_bias", "sentiment_bias"} for line in changed)
     assert "chosen stance" in (out / "tune.md").read_text()
+
+
+def test_tuned_scores_are_what_evaluate_gives_with_the_written_config(tiny_models, tmp_path, capsys):
+    """The sweep starts from unbiased scores: with a config that has biases of its own, the chosen setting must
+    score in the written config exactly as it scored in the sweep (not with the config's bias counted twice)."""
+    from stancekit import StanceClassifier
+    from stancekit.evaluation.evalset import load_items
+    from stancekit.evaluation.run import predict_stancekit
+
+    text = (ROOT / "configs" / "default.yaml").read_text()
+    text = re.sub(r"(?m)^(\s+)stance_bias:.*$", r"\g<1>stance_bias: 0.2", text)
+    text = re.sub(r"(?m)^(\s+)sentiment_bias:.*$", r"\g<1>sentiment_bias: -0.2", text)
+    biased = tmp_path / "biased.yaml"
+    biased.write_text(text)
+    assert load_config(biased).decision.stance_bias == 0.2
+    out = tmp_path / "tune"
+    model = str(tiny_models["nli3"])
+    rc = _script().main(["--model", model, "--config", str(biased), "--no-news", "--vast", "0", "--newsmtsc", "0",
+                         "--data", str(tmp_path / "no-data"), "-o", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    tuned = json.loads((out / "tune.json").read_text())
+    items = load_items("article", "contrast")
+    preds = predict_stancekit(items, StanceClassifier.from_pretrained(model, out / "label-config.yaml"))
+    for task, labels in (("stance", ("support", "oppose", "neutral")), ("sentiment", ("positive", "negative", "neutral"))):
+        key = "/".join(str(v) for v in tuned["best"][task])
+        got = metrics.macro_f1([it[task] for it in items], [getattr(p, task) for p in preds], labels)
+        assert got == pytest.approx(tuned["curves"][f"contrast/{task}"][key])
