@@ -26,7 +26,10 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   "Norway cheered the treaty at a summit in *Chile's* capital") holds no position in that clause: its stance
   for that sentence is ``neutral`` by rule, without asking the model (``Clause.role == "bystander"``).
 - **Conditions.** An actor whose own predicate is the condition of a conditional ("*if* Europe accepts the
-  plan, ...") states no position there: ``neutral`` by rule (``Clause.role == "conditional"``).
+  plan, ...", "*should* Europe accept it, ...") states no position there: ``neutral`` by rule
+  (``Clause.role == "conditional"``).
+- **Questions.** An embedded question keeps its frame ("*Reporters asked whether* Peru would ratify it"), and a
+  direct question its question mark ("Will Chile sign it?"): cut down, either would read as a statement.
 - **Opposing the opposite.** When an agent's clause acts on an *undoing* of the target ("criticised the
   withdrawal from the accord", "backed the repeal of the bill"), ``Clause.undoes_target`` is set and the
   classifier swaps support and oppose for that premise (``flip_opposite`` in the label config).
@@ -302,8 +305,8 @@ _CONDITION_MARKS = {"if", "unless", "until"}
 
 def _is_condition_clause(tok: Any) -> bool:
     """Whether adverbial clause ``tok`` is a condition of the clause it modifies ("X will sign the pact *if Y
-    ratifies it first*", "*unless Y agrees*"; not a concession, "even if"): it belongs to the premise of the
-    main clause's actor, whose position it makes conditional, and is not another actor's position."""
+    ratifies it first*", "*unless Y agrees*"; not a concession, "even if"): it makes the main clause's position
+    conditional (`attribute`'s ``keep_conditions``)."""
     marks = [c for c in tok.children if c.dep_ == "mark"]
     return (tok.dep_ == "advcl" and any(m.lower_ in _CONDITION_MARKS for m in marks)
             and not any(c.lower_ == "even" for c in tok.children if c.dep_ == "advmod"))
@@ -336,15 +339,17 @@ def _is_event_noun(tok: Any) -> bool:
 
 
 def _clause_tokens(
-    pred: Any, actor_spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()
+    pred: Any, actor_spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = (),
+    keep_conditions: bool = False,
 ) -> list[Any]:
-    """Tokens of ``pred``'s clause minus the clauses that belong to other subjects."""
+    """Tokens of ``pred``'s clause minus the clauses that belong to other subjects (with ``keep_conditions``, a
+    condition with a subject of its own stays)."""
     drop: set[int] = set()
     for tok in pred.subtree:
         if tok.i == pred.i or tok.i in drop:
             continue
         if (tok.dep_ in _FOREIGN and _is_clause_head(tok) and _other_subject(tok, actor_spans, target_spans)
-                and not _is_condition_clause(tok)):
+                and not (keep_conditions and _is_condition_clause(tok))):
             drop.update(t.i for t in tok.subtree)
     # the first conjunct's subject is shared by conj predicates without their own subject; when the predicate
     # is such a conj, its subject lives on the first conjunct: add it back
@@ -519,10 +524,14 @@ def attribute(
     target_spans: Sequence[tuple[int, int]] = (),
     target_phrase: str | None = None,
     target_name: str | None = None,
+    keep_conditions: bool = False,
 ) -> Clause:
     """The premise for the actor whose mentions are ``actor_spans`` (character offsets in ``sent``'s text)
     in one parsed sentence ``sent`` (a spaCy Doc). ``target_spans``: where the target's phrases occur;
-    ``target_name``: the target's phrase when the sentence need not name it (completes a bare undo noun)."""
+    ``target_name``: the target's phrase when the sentence need not name it (completes a bare undo noun).
+    ``keep_conditions``: keep a condition whose subject is somebody else ("X will sign it *if Y agrees*") in the
+    premise of the clause it qualifies; `label` removes it, as it removes any other actor's clause (measured:
+    the shipped model reads the conditions it is shown as positions; docs/attribution.md)."""
     best: tuple[int, Clause] | None = None
     rank = {"agent": 0, "relative": 0, "reduced": 1, "event": 2, "bystander": 3}
     for start, end in actor_spans:
@@ -562,7 +571,7 @@ def attribute(
                         replace_subj = {subj.i: speaker_text}
             if own is not None:
                 anchor = own[0]
-            tokens = _clause_tokens(anchor, actor_spans, target_spans)
+            tokens = _clause_tokens(anchor, actor_spans, target_spans, keep_conditions)
             reports_other = own is None and any(
                 c.dep_ == "ccomp" and _other_subject(c, actor_spans, target_spans) for c in anchor.children
             )
@@ -599,8 +608,9 @@ def clause_premise(
     """The premise ``premise: clause`` would show for ``actor`` in a short text (training data: the attribution
     curriculum's records) and whether `label` would flip its answer (``Clause.undoes_target``): the clause it
     governs in the first sentence that mentions it. None (keep the text) without a parser, without a mention,
-    or for a bystander or an actor inside a condition (whose label the model learns from the whole text: cut
-    from its "if", a condition reads as a statement). Parses are cached per text."""
+    for a bystander, an actor inside a condition or one whose clause is the consequence of somebody else's
+    condition (whose label the model learns from the whole text: cut from its "if", a condition or its
+    consequence reads as a plain statement). Parses are cached per text."""
     from .actors import Actor
     from .mentions import find_mentions
     from .targets import Target
@@ -618,8 +628,15 @@ def clause_premise(
                  if m.start >= sent.start_char and m.end <= sent.end_char]
         if spans:
             tspans = [(a, b) for a, b, _ in target.find(sent.text)] if target else []
-            clause = attribute(sent.as_doc(), spans, target_spans=tspans, target_phrase=target_phrase if tspans else None)
-            return None if clause.role in ("bystander", "conditional") else (clause.text, clause.undoes_target)
+            sdoc = sent.as_doc()
+            phrase = target_phrase if tspans else None
+            clause = attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase)
+            if clause.role in ("bystander", "conditional"):
+                return None
+            if attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase, keep_conditions=True).text != clause.text:
+                return None  # a consequence cut from its condition ("X will sign it", gold neutral) would teach a
+                # plain commitment as neutral: the model learns the consequence from the whole text
+            return clause.text, clause.undoes_target
     return None
 
 

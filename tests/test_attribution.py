@@ -192,14 +192,18 @@ def test_an_inverted_condition_states_no_position():
     assert clause("Chile had ratified the pact, talks collapsed.", "Chile").role != "conditional"
 
 
-def test_a_condition_stays_in_the_premise_of_the_clause_it_qualifies():
+def test_a_condition_of_somebody_else_is_removed_unless_kept():
     s = "Norway will endorse the pact only if Chile ratifies it first."
-    assert clause(s, "Norway") == Clause(s, "agent")  # without its condition it would read as a commitment
+    assert clause(s, "Norway") == Clause("Norway will endorse the pact.", "agent")  # another actor's clause, as before
     assert clause(s, "Chile").role == "conditional"
+    doc = NLP(s)
+    kept = attribute(doc, [(0, 6)], keep_conditions=True)
+    assert kept == Clause(s, "agent")
     s = "Astor would pull out of the truce if the other side did not disarm by spring."
-    assert clause(s, "Astor").text == s
-    # a concession is another actor's position: removed as before
-    assert clause("Norway backed the pact, even if Chile rejected it.", "Norway").text == "Norway backed the pact."
+    assert attribute(NLP(s), [(0, 5)], keep_conditions=True).text == s
+    # a concession is not a condition: removed either way
+    s = "Norway backed the pact, even if Chile rejected it."
+    assert attribute(NLP(s), [(0, 6)], keep_conditions=True).text == "Norway backed the pact."
 
 
 def test_an_embedded_question_keeps_its_frame():
@@ -219,7 +223,11 @@ def test_training_premises_keep_the_whole_text_for_an_actor_inside_a_condition()
 
     s = "If Chile ratifies the pact, Norway will endorse it."
     assert clause_premise(s, "Chile", target_phrase="the pact") is None  # cut from its "if", it reads as a statement
-    assert clause_premise(s, "Norway", target_phrase="the pact") == (s, False)
+    # the consequence too: "Norway will endorse it." with the record's neutral gold would teach a plain
+    # commitment as neutral
+    assert clause_premise(s, "Norway", target_phrase="the pact") is None
+    assert clause_premise("Norway will endorse the pact.", "Norway", target_phrase="the pact") == (
+        "Norway will endorse the pact.", False)
 
 
 def test_an_impersonal_governor_stays_in_the_premise():
