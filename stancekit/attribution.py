@@ -319,9 +319,10 @@ def _is_conditional(pred: Any) -> bool:
         return True
     # an inverted condition opening the sentence, which the parser attaches as advcl or ccomp
     subjects = [c.i for c in pred.children if c.dep_ in _SUBJ]
-    return (pred.dep_ in ("advcl", "ccomp") and pred.i < pred.head.i and bool(subjects)
-            and any(c.dep_ == "aux" and c.lower_ in ("should", "had", "were") and c.i < min(subjects) and c.i == pred.left_edge.i
-                    for c in pred.children))
+    if pred.dep_ not in ("advcl", "ccomp") or pred.i > pred.head.i or not subjects:
+        return False
+    return any(c.dep_ == "aux" and c.lower_ in ("should", "had", "were") and c.i == pred.left_edge.i < min(subjects)
+               for c in pred.children)
 
 
 def _relative_clause(tok: Any) -> Any | None:
@@ -633,7 +634,8 @@ def clause_premise(
             clause = attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase)
             if clause.role in ("bystander", "conditional"):
                 return None
-            if attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase, keep_conditions=True).text != clause.text:
+            kept = attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase, keep_conditions=True)
+            if kept.text != clause.text:
                 return None  # a consequence cut from its condition ("X will sign it", gold neutral) would teach a
                 # plain commitment as neutral: the model learns the consequence from the whole text
             return clause.text, clause.undoes_target
