@@ -634,8 +634,8 @@ def clause_premise(
             clause = attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase)
             if clause.role in ("bystander", "conditional"):
                 return None
-            kept = attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase, keep_conditions=True)
-            if kept.text != clause.text:
+            if any(_is_condition_clause(t) for t in sdoc) and clause.text != attribute(
+                    sdoc, spans, target_spans=tspans, target_phrase=phrase, keep_conditions=True).text:
                 return None  # a consequence cut from its condition ("X will sign it", gold neutral) would teach a
                 # plain commitment as neutral: the model learns the consequence from the whole text
             return clause.text, clause.undoes_target

@@ -268,7 +268,7 @@ class StanceClassifier:
         unit_mode = "sentences" if clause_mode else cfg.premise
         context = 0 if clause_mode else cfg.context_sentences
         phrases = tgt.phrases if cfg.target_linking else (tgt.name,)
-        sent_h = {a.name: cfg.templates.sentiment_hypotheses(a.name) for a in actors}
+        sent_h: dict[str, dict[str, list[str]]] = {}  # filled by sent_hyps, per name asked
 
         def sent_hyps(name: str) -> dict[str, list[str]]:
             if name not in sent_h:
