@@ -3,9 +3,11 @@
 
 Reads two results folders (or their predictions.jsonl) written by `stancekit evaluate` / `scripts/evaluate.py`
 (one line per item: id, gold_stance, stance, gold_sentiment, sentiment) or by `scripts/benchmark_quality.py`
-(benchmark, framing, id, gold, pred), pairs the items by id, and prints, per set and task, each system's score
+(benchmark, framing, id, group, gold, pred), pairs the items by id, and prints, per set and task, each system's score
 and the difference A - B with its 95% paired bootstrap interval (`stancekit.evaluation.metrics.paired_bootstrap_diff`):
 both systems are scored on the same resampled items each round. "separated" means the interval excludes 0.
+A benchmark scored as a mean over targets (P-Stance) is compared with that mean, from each item's ``group``;
+predictions written without it are left out of the table for such a benchmark rather than scored another way.
 
     stancekit evaluate --set news --split dev --systems stancekit -o results/a-news-dev
     stancekit evaluate --set news --split dev --systems stancekit --model bundled:nli-minilm \\
@@ -52,7 +54,10 @@ def _tasks(rows: list[dict[str, Any]], system: str | None) -> dict[str, dict[str
     out: dict[str, dict[str, tuple[str, str]]] = {}
     for r in rows:
         if "benchmark" in r:
-            out.setdefault(f"{r['benchmark']} ({r.get('framing', '')})", {})[str(r["id"])] = (r["gold"], r["pred"])
+            gp = (r["gold"], r["pred"])
+            if r.get("group"):  # per-target benchmarks average over targets: each label keeps its target
+                gp = ((r["group"], r["gold"]), (r["group"], r["pred"]))
+            out.setdefault(f"{r['benchmark']} ({r.get('framing', '')})", {})[str(r["id"])] = gp
         elif "gold_stance" in r:
             if system is not None and r.get("system") != system:
                 continue
@@ -63,7 +68,7 @@ def _tasks(rows: list[dict[str, Any]], system: str | None) -> dict[str, dict[str
     return out
 
 
-def _metric(name: str):
+def _metric(name: str, grouped: bool = False):
     if name == "stance":
         return "macro-F1", lambda g, p: metrics.macro_f1(g, p, list(STANCE))
     if name == "sentiment":
@@ -71,9 +76,12 @@ def _metric(name: str):
     from stancekit.benchmarks import BENCHMARKS
 
     bench = BENCHMARKS.get(name.split(" (")[0])
-    if bench is None or bench.group_average:
-        return None, None  # a per-target mean needs the targets, which the predictions do not carry
-    return bench.metric_name, bench.metric_fn()
+    if bench is None or (bench.group_average and not grouped):
+        return None, None  # a per-target mean needs the targets (``group``; older predictions do not carry them)
+    fn = bench.metric_fn()
+    if grouped and not bench.group_average:  # targets carried but not averaged over: the labels alone
+        return bench.metric_name, lambda g, p: fn([x[1] for x in g], [x[1] for x in p])
+    return bench.metric_name, fn
 
 
 def compare(a_rows, b_rows, system: str | None = "stancekit", n: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
@@ -83,13 +91,18 @@ def compare(a_rows, b_rows, system: str | None = "stancekit", n: int = 1000, see
         if name not in b:
             continue
         ids = sorted(set(a[name]) & set(b[name]))
-        label, fn = _metric(name)
+        grouped = all(isinstance(a[name][i][0], tuple) and isinstance(b[name][i][0], tuple) for i in ids)
+        label, fn = _metric(name, grouped)
         if not ids or fn is None:
             continue
-        gold = [a[name][i][0] for i in ids]
-        if any(b[name][i][0] != g for i, g in zip(ids, gold)):
+        ga, gb = a[name], b[name]
+        if not grouped:  # one side without targets: compare the labels alone
+            ga, gb = ({i: tuple(x[1] if isinstance(x, tuple) else x for x in v) for i, v in d.items()}
+                      for d in (ga, gb))
+        gold = [ga[i][0] for i in ids]
+        if any(gb[i][0] != g for i, g in zip(ids, gold)):
             raise InputError(f"{name}: the two files disagree on gold labels: not the same items")
-        pa, pb = [a[name][i][1] for i in ids], [b[name][i][1] for i in ids]
+        pa, pb = [ga[i][1] for i in ids], [gb[i][1] for i in ids]
         diff = metrics.paired_bootstrap_diff(fn, gold, pa, pb, n=n, seed=seed)
         out.append({"set": name, "metric": label, "items": len(ids), "a": fn(gold, pa), "b": fn(gold, pb),
                     "diff": diff.value, "low": diff.low, "high": diff.high,

@@ -28,6 +28,10 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
 - **Conditions.** An actor whose own predicate is the condition of a conditional ("*if* Europe accepts the
   plan, ...", "*should* Europe accept it, ...") states no position there: ``neutral`` by rule
   (``Clause.role == "conditional"``).
+- **Provisions of the target.** A clause framed as the target's content ("*Under the accord*, Iran must cut its
+  stockpile", "*In this plan*, NATO must agree not to expand", "*According to the plan*, Russia would keep
+  Crimea") says what the target asks of the actor, not what the actor thinks of it: ``neutral`` by rule
+  (``Clause.role == "provision"``).
 - **Questions.** An embedded question keeps its frame ("*Reporters asked whether* Peru would ratify it"), and a
   direct question its question mark ("Will Chile sign it?"): cut down, either would read as a statement.
 - **Opposing the opposite.** When an agent's clause acts on an *undoing* of the target ("criticised the
@@ -80,8 +84,8 @@ class Clause:
     """The premise for one actor in one sentence.
 
     ``role``: "agent", "reporter" (speaker of a report about another actor), "event" (owner of an event
-    noun), "bystander" or "conditional" (no position by rule) or "sentence" (no parse applied). ``undoes_target``: the
-    clause acts on an undoing of the target (flip support and oppose).
+    noun), "bystander", "conditional" or "provision" (no position by rule) or "sentence" (no parse applied).
+    ``undoes_target``: the clause acts on an undoing of the target (flip support and oppose).
     """
 
     text: str
@@ -261,6 +265,28 @@ def _own_report(
     return None
 
 
+def _speech_conjuncts(
+    comp: Any, actor_spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]],
+    keep_conditions: bool = False,
+) -> list[Any]:
+    """What the speaker went on to do after the reported words, for `_own_report`'s premise: the speech verb's
+    later conjuncts that share its subject, with their conjunction ("Tremblay said she was disappointed *and
+    urged Ruvalcaba to reverse course, calling the accord ...*"). Cutting the premise down to the complement
+    would drop them, and they often carry the position. A conjunct with a clause of its own to report or deny
+    ("... and added that Chile would reject it", "... and denied that its staff had met them") is left out: it
+    is another report, not an act."""
+    speech = comp.head
+    speaker = {t.i for s in _own_subjects(speech) for t in s.subtree}  # said once, by the complement's subject
+    out: list[Any] = []
+    for c in speech.children:
+        if (c.dep_ != "conj" or c.i < comp.i or not _is_clause_head(c) or _own_subjects(c)
+                or any(g.dep_ == "ccomp" for g in c.children)):
+            continue
+        out += [t for t in speech.children if t.dep_ == "cc" and comp.i < t.i < c.i]
+        out += [t for t in _clause_tokens(c, actor_spans, target_spans, keep_conditions) if t.i not in speaker]
+    return out
+
+
 def _core_phrase(tok: Any) -> list[Any]:
     """The core of a noun phrase: ``tok`` and its compound / possessor / modifier / conjunct dependents."""
     keep = [tok]
@@ -323,6 +349,34 @@ def _is_conditional(pred: Any) -> bool:
         return False
     return any(c.dep_ == "aux" and c.lower_ in ("should", "had", "were") and c.i == pred.left_edge.i < min(subjects)
                for c in pred.children)
+
+
+#: Fronted prepositions that present a clause as the target's content: "*Under* the deal, ...", "*In* this plan, ...",
+#: "*According to* the plan, ...".
+_PROVISION_PREPS = {"under", "in", "according"}
+
+
+def _is_provision(pred: Any, target_spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the actor's predicate is a provision of the target: it (or the clause it is coordinated with) opens
+    with a fronted "under / in / according to" + the target's phrase ("*Under the accord*, Iran must cut its
+    stockpile"). Only a phrase fronted before the clause's subject counts: "Iran will stay *in the accord*" is a
+    position, and so is brokering it ("Under the accord, *brokered by Norway*, both sides must ...")."""
+    if not target_spans:
+        return False
+    heads = [pred]
+    while heads[-1].dep_ == "conj":
+        heads.append(heads[-1].head)
+    for head in heads:
+        subjects = [c.i for c in head.children if c.dep_ in _SUBJ]
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ not in _PROVISION_PREPS or not subjects or prep.i > min(subjects):
+                continue
+            objs = [c for c in prep.children if c.dep_ == "pobj"]
+            objs += [g for c in prep.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+            if any(_covers_only_target(o, target_spans) or _covers_only_target(o.left_edge, target_spans)
+                   for o in objs):
+                return True
+    return False
 
 
 def _relative_clause(tok: Any) -> Any | None:
@@ -551,6 +605,7 @@ def attribute(
             replace = _target_for_it(list(anchor.subtree), phrase, any(_covers(t, target_spans) for t in anchor.subtree))
             clause = Clause(_render(tokens, replace), "agent", _undoes(tokens, anchor, target_spans, set(replace)))
         elif role == "agent":
+            own_pred = anchor
             anchor = _modal_governor(anchor)
             own = None if _is_conditional(anchor) else _own_report(anchor, actor_spans, target_spans)
             replace_subj: dict[int, str] = {}
@@ -570,9 +625,13 @@ def attribute(
                             a, b = min(actor_spans, key=lambda sp: abs(sp[0] - subj.idx))
                             speaker_text = subj.doc.text[a:b]
                         replace_subj = {subj.i: speaker_text}
+            speech_conjuncts: list[Any] = []
             if own is not None:
                 anchor = own[0]
+                speech_conjuncts = _speech_conjuncts(anchor, actor_spans, target_spans, keep_conditions)
             tokens = _clause_tokens(anchor, actor_spans, target_spans, keep_conditions)
+            if speech_conjuncts:
+                tokens = sorted(set(tokens) | set(speech_conjuncts), key=lambda t: t.i)
             reports_other = own is None and any(
                 c.dep_ == "ccomp" and _other_subject(c, actor_spans, target_spans) for c in anchor.children
             )
@@ -582,6 +641,8 @@ def attribute(
             role_name = "reporter" if reports_other else "agent"
             if _is_conditional(anchor):
                 role_name = "conditional"
+            elif _is_provision(own_pred, target_spans) or _is_provision(anchor, target_spans):
+                role_name = "provision"
             clause = Clause(
                 _render(tokens, {**replace, **replace_subj}),
                 role_name,
@@ -609,7 +670,7 @@ def clause_premise(
     """The premise ``premise: clause`` would show for ``actor`` in a short text (training data: the attribution
     curriculum's records) and whether `label` would flip its answer (``Clause.undoes_target``): the clause it
     governs in the first sentence that mentions it. None (keep the text) without a parser, without a mention,
-    for a bystander, an actor inside a condition or one whose clause is the consequence of somebody else's
+    for a bystander, an actor in a provision of the target, an actor inside a condition or one whose clause is the consequence of somebody else's
     condition (whose label the model learns from the whole text: cut from its "if", a condition or its
     consequence reads as a plain statement). Parses are cached per text."""
     from .actors import Actor
@@ -632,7 +693,7 @@ def clause_premise(
             sdoc = sent.as_doc()
             phrase = target_phrase if tspans else None
             clause = attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase)
-            if clause.role in ("bystander", "conditional"):
+            if clause.role in ("bystander", "conditional", "provision"):
                 return None
             if any(_is_condition_clause(t) for t in sdoc) and clause.text != attribute(
                     sdoc, spans, target_spans=tspans, target_phrase=phrase, keep_conditions=True).text:

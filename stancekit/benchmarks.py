@@ -479,8 +479,8 @@ def run_zero_shot(
         for job in jobs:
             lab, sc = decide_job(job, probs, scorer.two_way, margin, gap, config.decision.bias(bench.task))
             preds.append(lab)
-            predictions.append({"benchmark": name, "framing": fr, "id": job.item.id, "gold": job.item.label,
-                                "pred": lab, "scores": {k: round(v, 4) for k, v in sc.items()}})
+            predictions.append({"benchmark": name, "framing": fr, "id": job.item.id, "group": job.item.group,
+                                "gold": job.item.label, "pred": lab, "scores": {k: round(v, 4) for k, v in sc.items()}})
         items = [j.item for j in jobs]
         res = score(bench, items, preds, n_boot=n_boot, seed=seed)
         res.update({

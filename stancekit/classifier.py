@@ -73,7 +73,7 @@ PROGRESS_PARAGRAPHS = 200
 _PARSE_CACHE_SIZE = 20_000
 
 #: Attribution roles that hold no position by rule: their stance is neutral and the model is not asked.
-NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional"})
+NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional", "provision"})
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,15 @@ def test_own_report_drops_the_framing_and_names_the_speaker():
     assert clause(neg, "Peru").text == neg
 
 
+def test_own_report_keeps_what_the_speaker_went_on_to_do():
+    s = 'Prime Minister Helene Tremblay said she was "deeply disappointed" and urged Ruvalcaba to reverse course.'
+    assert clause(s, "Helene Tremblay").text == (
+        'Prime Minister Helene Tremblay was "deeply disappointed" and urged Ruvalcaba to reverse course.')
+    # a conjunct that reports other words is another report: not added
+    s = "Peru said it was disappointed and added that Chile would reject the accord."
+    assert "Chile" not in clause(s, "Peru").text
+
+
 def test_a_quotation_cut_keeps_no_unpaired_quote_mark():
     c = clause('Harbourline said it would sign the contract, citing "the need for labour peace."', "Harbourline")
     assert c.text.count('"') % 2 == 0 and c.text.startswith("Harbourline would sign the contract")
@@ -204,6 +213,20 @@ def test_a_condition_of_somebody_else_is_removed_unless_kept():
     # a concession is not a condition: removed either way
     s = "Norway backed the pact, even if Chile rejected it."
     assert attribute(NLP(s), [(0, 6)], keep_conditions=True).text == "Norway backed the pact."
+
+
+def test_a_provision_of_the_target_states_no_position():
+    assert clause("Under the accord, Iran must cut its stockpile.", "Iran", PLAN).role == "provision"
+    s = "In this plan, NATO must agree not to expand its scope any further."
+    assert clause(s, "NATO", Target("the plan")).role == "provision"
+    s = "According to the plan, Russia would keep Crimea, and Ukraine will have no choice."
+    assert clause(s, "Ukraine", Target("the plan")).role == "provision"  # the coordinated clause too
+    # only a fronted phrase naming the target: staying in it, or another fronted phrase, is a position
+    assert clause("Iran will stay in the accord.", "Iran", PLAN).role == "agent"
+    assert clause("Under pressure, Iran accepted the accord.", "Iran", PLAN).role == "agent"
+    s = "Under the accord, brokered over five months by Norway, both sides are to pull back."
+    assert clause(s, "Norway", PLAN).role != "provision"  # the broker is the agent of a participle, not the subject
+    assert clause("Under the accord, Iran must cut its stockpile.", "Iran").role == "agent"  # no target given
 
 
 def test_an_embedded_question_keeps_its_frame():

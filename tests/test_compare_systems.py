@@ -63,6 +63,23 @@ def test_benchmark_predictions_use_the_benchmarks_metric(tmp_path, capsys):
     assert "| vast (author) | macro-F1" in capsys.readouterr().out
 
 
+
+
+def test_per_target_benchmarks_are_compared_with_their_per_target_mean(tmp_path, capsys):
+    # P-Stance's metric is a mean over targets: target "a" all right for A, target "b" small and all wrong
+    gold = ["support", "oppose"] * 10 + ["support", "oppose"]
+    groups = ["a"] * 20 + ["b"] * 2
+    rows = lambda preds, group=True: [  # noqa: E731
+        {"benchmark": "pstance", "framing": "quoted", "id": k, "gold": g, "pred": p, **({"group": t} if group else {})}
+        for k, (g, p, t) in enumerate(zip(gold, preds, groups))]
+    a_preds = gold[:20] + ["oppose", "support"]
+    a, b = _write(tmp_path / "a", rows(a_preds)), _write(tmp_path / "b", rows(["support"] * 22))
+    assert cs.main([str(a), str(b), "--bootstrap", "100", "-o", str(tmp_path / "out")]) == 0
+    row = json.loads((tmp_path / "out" / "compare.json").read_text())["rows"][0]
+    assert "per-target mean" in row["metric"] and row["a"] == pytest.approx(0.5)  # (1.0 + 0.0) / 2, not 20/22
+    # predictions written without targets cannot give a per-target mean: the set is left out, not misreported
+    old = _write(tmp_path / "old", rows(a_preds, group=False))
+    assert cs.compare(cs._read(old), cs._read(b)) == []
 @pytest.mark.parametrize("content, message", [
     (None, "no predictions.jsonl"),
     ("", "no predictions"),

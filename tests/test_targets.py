@@ -151,6 +151,16 @@ def test_a_condition_is_neutral_by_rule_and_not_asked(clf):
 
 
 @needs_parser
+def test_a_provision_of_the_target_is_neutral_by_rule_and_not_asked(clf):
+    clf.config = clf.config.with_overrides(premise="clause")
+    text = "Under the deal, Chile must cut its tariffs."
+    prep = clf.preprocess(text, DEAL, clf._actors(ACTORS)[0])
+    assert not any(h.startswith("Chile supports") for _, h in prep.pairs)
+    chile = {r.actor: r for r in clf.label(text, DEAL, ACTORS).records}["Chile"]
+    assert chile.stance == "neutral" and chile.attribution == "provision"
+
+
+@needs_parser
 def test_actor_linking_asks_about_the_alias_the_premise_uses(clf):
     actors = {"Highland Resistance Alliance": ["Highland Resistance Alliance", "HRA"], "Yara Kessel": ["Yara Kessel", "Kessel"]}
     text = "Alliance spokeswoman Yara Kessel said the HRA would honour the deal. Kessel called it fair."
