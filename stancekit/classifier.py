@@ -20,6 +20,7 @@ import numpy as np
 from . import decide as _decide
 from .actors import Actor, ActorsSpec, build_actors
 from .config import LabelConfig, load_config
+from .coref import PronounLink, entities, has_opening_pronoun, link_pronouns, person_actors, with_names
 from .errors import ConfigError, ModelError
 from .mentions import MentionFinder, actor_phrase, mark_actor
 from .nli import NLIScorer
@@ -305,12 +306,16 @@ class StanceClassifier:
                 )
             return room[name]
 
+        links = self._pronoun_links(paragraphs, finder) if cfg.resolve_pronouns else {}
         for para in paragraphs:
             if bar is not None:
                 bar.update(1)
             if not para.is_content:
                 continue
             found = finder.find(para.text)
+            if links.get(para.index):  # "... . She accused ...": read the pronoun as the name it stands for
+                para = with_names(para, links[para.index])
+                found = finder.find(para.text)
             by_actor: dict[str, list] = {}
             for m in found:
                 by_actor.setdefault(m.actor, []).append(m)
@@ -358,6 +363,23 @@ class StanceClassifier:
         )
 
     # ------------------------------------------------------------------ premises
+    @staticmethod
+    def _pronoun_links(paragraphs: Sequence[Paragraph], finder: MentionFinder) -> dict[int, list[PronounLink]]:
+        """Paragraph index -> its sentence-opening "He"/"She" linked to the person named just before
+        (`stancekit.coref`). The recogniser is loaded only for a text that has such a sentence; without it, people
+        are told by the gazetteer and the titles before their names."""
+        content = [p for p in paragraphs if p.is_content]
+        if not any(has_opening_pronoun(p) for p in content):
+            return {}
+        from .ner import load_ner
+
+        mentions = [finder.find(p.text) for p in content]
+        ents = entities(content, load_ner())
+        persons = person_actors(content, mentions, ents)
+        if not any(persons.values()):
+            return {}
+        return {p.index: ls for p, ms, es in zip(content, mentions, ents) if (ls := link_pronouns(p, ms, persons, es))}
+
     def _parser(self) -> Any | None:
         from .attribution import load_parser, warn_no_parser
 

