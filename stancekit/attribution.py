@@ -373,8 +373,7 @@ def _is_provision(pred: Any, target_spans: Sequence[tuple[int, int]]) -> bool:
                 continue
             objs = [c for c in prep.children if c.dep_ == "pobj"]
             objs += [g for c in prep.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
-            if any(_covers_only_target(o, target_spans) or _covers_only_target(o.left_edge, target_spans)
-                   for o in objs):
+            if any(_covers_only_target(o, target_spans) for o in objs):  # the target itself, not "the bill's debate"
                 return True
     return False
 

@@ -224,6 +224,7 @@ def test_a_provision_of_the_target_states_no_position():
     # only a fronted phrase naming the target: staying in it, or another fronted phrase, is a position
     assert clause("Iran will stay in the accord.", "Iran", PLAN).role == "agent"
     assert clause("Under pressure, Iran accepted the accord.", "Iran", PLAN).role == "agent"
+    assert clause("In the bill's first debate, Iran opposed it.", "Iran", PLAN).role == "agent"  # not the target
     s = "Under the accord, brokered over five months by Norway, both sides are to pull back."
     assert clause(s, "Norway", PLAN).role != "provision"  # the broker is the agent of a participle, not the subject
     assert clause("Under the accord, Iran must cut its stockpile.", "Iran").role == "agent"  # no target given
