@@ -8,7 +8,7 @@ sentences (docs/annotation.md).
 
 The rule is deliberately narrow, so that a link it makes is almost always right:
 
-- only "He" or "She" opening a sentence (after an optional quotation mark), as its subject;
+- only "He" or "She" opening a sentence, as its subject (not inside a quotation that opens the sentence);
 - only when the sentence just before names exactly one actor that is a person (spaCy's recogniser tags its
   mentions in the document PERSON more often than anything else: organisations, countries and places are never
   "he" or "she"), or is itself such a linked sentence;
@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .mentions import Mention
 
-#: A sentence-opening subject pronoun: optional quotation mark, then He or She as a word (not "He's").
-_OPENING = re.compile(r"""\s*["'“‘]?\s*(He|She)\b(?!['’])""")
+#: A sentence-opening subject pronoun, He or She as a word (not "He's"). A closing quotation mark left over from
+#: the sentence before may precede it ('..." She said'); an opening one may not: '"He is lying," she said' is the
+#: speaker's word about somebody else.
+_OPENING = re.compile(r"""\s*(?:["'”’]\s+)?(He|She)\b(?!['’])""")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +59,9 @@ def entities(paragraphs: Sequence[Any], ner: Any | None) -> list[list[Span]]:
     """The recogniser's entities of each paragraph (empty lists without a recogniser)."""
     if ner is None:
         return [[] for _ in paragraphs]
-    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in ner.pipe([p.text for p in paragraphs])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in ner.pipe([p.text for p in paragraphs])]
 
 
 def person_actors(paragraphs: Sequence[Any], mentions: Sequence[Sequence[Mention]],
@@ -76,7 +81,8 @@ def person_actors(paragraphs: Sequence[Any], mentions: Sequence[Sequence[Mention
     for entry in gaz.entries:
         for alias in entry.all_aliases:
             kinds.setdefault(alias.lower(), set()).add(entry.kind)
-    titles = {t.lower() for t in gaz.titles} | _ROLES
+    titles = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in sorted({t.lower() for t in gaz.titles} | _ROLES))
+                        + r")$")
     votes: dict[str, int] = {}
     known: dict[str, bool] = {}
     for para, ms, es in zip(paragraphs, mentions, ents):
@@ -86,7 +92,7 @@ def person_actors(paragraphs: Sequence[Any], mentions: Sequence[Sequence[Mention
                 known[m.actor] = known.get(m.actor, True) and kind == {"person"}
                 continue
             before = para.text[max(0, m.start - 40):m.start].rstrip().lower()
-            vote = 1 if any(before.endswith(t) for t in titles) else 0
+            vote = 1 if titles.search(before) else 0  # a whole word: "chair", not "armchair"
             labels = {lab for a, b, lab in es if a < m.end and m.start < b}
             vote += 1 if "PERSON" in labels else -1 if labels else 0
             votes[m.actor] = votes.get(m.actor, 0) + vote

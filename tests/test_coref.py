@@ -49,6 +49,7 @@ def test_a_sentence_opening_pronoun_continues_the_one_person_named_before():
     "Yara Kessel spoke.\n\nShe rejected the plan.",  # never across paragraphs
     "Yara Kessel spoke. She said Kessel's group would sign.",  # the sentence names her itself
     "Yara Kessel spoke. He's said to disagree.",  # not "He" as a word
+    'Yara Kessel spoke. "He is lying," she said.',  # a quotation: the speaker's word about somebody else
 ])
 def test_no_link_where_the_pronoun_is_not_surely_that_actor(text):
     _, links = links_of(text)
