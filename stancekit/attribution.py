@@ -32,6 +32,9 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   stockpile", "*In this plan*, NATO must agree not to expand", "*According to the plan*, Russia would keep
   Crimea") says what the target asks of the actor, not what the actor thinks of it: ``neutral`` by rule
   (``Clause.role == "provision"``).
+- **Affected, not a position.** A clause that only says how the target affects the actor ("Ukraine will be the
+  main *loser* of this plan", "will *suffer* most under this plan", "the *beneficiary* of the deal") states no
+  position: ``neutral`` by rule (``Clause.role == "affected"``).
 - **Questions.** An embedded question keeps its frame ("*Reporters asked whether* Peru would ratify it"), and a
   direct question its question mark ("Will Chile sign it?"): cut down, either would read as a statement.
 - **Opposing the opposite.** When an agent's clause acts on an *undoing* of the target ("criticised the
@@ -79,12 +82,18 @@ UNDO_LEMMAS: frozenset[str] = frozenset(
 _EVENT_DEPS = {"prep", "acl", "relcl", "xcomp", "ccomp"}
 
 
+#: Roles that hold no position by rule: the classifier answers neutral without asking the model, and training
+#: premises keep the whole text.
+NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional", "provision", "affected"})
+
+
 @dataclass(frozen=True)
 class Clause:
     """The premise for one actor in one sentence.
 
     ``role``: "agent", "reporter" (speaker of a report about another actor), "event" (owner of an event
-    noun), "bystander", "conditional" or "provision" (no position by rule) or "sentence" (no parse applied).
+    noun), "bystander", "conditional", "provision" or "affected" (`NO_POSITION`: no position by rule) or
+    "sentence" (no parse applied).
     ``undoes_target``: the clause acts on an undoing of the target (flip support and oppose).
     """
 
@@ -378,6 +387,32 @@ def _is_provision(pred: Any, target_spans: Sequence[tuple[int, int]]) -> bool:
     return False
 
 
+#: Nouns and verbs that say how the target affects somebody, not what they think of it (docs/annotation.md: "being
+#: affected is not a position"): "Ukraine will be the main *loser* of this plan", "Ukraine will *suffer* most
+#: under this plan".
+_AFFECTED_NOUNS = {"loser", "winner", "victim", "beneficiary", "casualty"}
+_AFFECTED_VERBS = {"suffer", "benefit", "gain", "lose", "profit"}
+_AFFECTED_PREPS = {"of", "from", "under", "by"}
+
+
+def _is_affected(pred: Any, target_spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the actor's clause only says how the target affects it: "X will be the (main) loser / winner /
+    victim / beneficiary of the target", "X will suffer / benefit / gain / lose under or from the target". A
+    clause coordinated with another predicate ("X will be the main loser of this plan, and X has said it will
+    fight it") states more than that and is left to the model."""
+    if not target_spans or any(c.dep_ == "conj" and _is_clause_head(c) for c in pred.children):
+        return False
+
+    def on_target(head: Any) -> bool:
+        return any(p.dep_ == "prep" and p.lower_ in _AFFECTED_PREPS
+                   and any(o.dep_ == "pobj" and _covers_only_target(o, target_spans) for o in p.children)
+                   for p in head.children)
+
+    if pred.lemma_.lower() == "be":
+        return any(c.dep_ == "attr" and c.lemma_.lower() in _AFFECTED_NOUNS and on_target(c) for c in pred.children)
+    return pred.lemma_.lower() in _AFFECTED_VERBS and on_target(pred)
+
+
 def _relative_clause(tok: Any) -> Any | None:
     """A relative clause the mention's noun governs as its subject ("the United States, *which quit the pact*")."""
     for c in tok.children:
@@ -642,6 +677,8 @@ def attribute(
                 role_name = "conditional"
             elif _is_provision(own_pred, target_spans) or _is_provision(anchor, target_spans):
                 role_name = "provision"
+            elif _is_affected(own_pred, target_spans):
+                role_name = "affected"
             clause = Clause(
                 _render(tokens, {**replace, **replace_subj}),
                 role_name,
@@ -692,7 +729,7 @@ def clause_premise(
             sdoc = sent.as_doc()
             phrase = target_phrase if tspans else None
             clause = attribute(sdoc, spans, target_spans=tspans, target_phrase=phrase)
-            if clause.role in ("bystander", "conditional", "provision"):
+            if clause.role in NO_POSITION:
                 return None
             if any(_is_condition_clause(t) for t in sdoc) and clause.text != attribute(
                     sdoc, spans, target_spans=tspans, target_phrase=phrase, keep_conditions=True).text:

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import decide as _decide
 from .actors import Actor, ActorsSpec, build_actors
+from .attribution import NO_POSITION
 from .config import LabelConfig, load_config
 from .coref import PronounLink, entities, has_opening_pronoun, link_pronouns, person_actors, with_names
 from .errors import ConfigError, ModelError
@@ -73,8 +74,6 @@ PROGRESS_PARAGRAPHS = 200
 #: Parsed sentences kept per classifier (the oldest is dropped first).
 _PARSE_CACHE_SIZE = 20_000
 
-#: Attribution roles that hold no position by rule: their stance is neutral and the model is not asked.
-NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional", "provision"})
 
 
 @dataclass(frozen=True)

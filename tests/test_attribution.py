@@ -230,6 +230,20 @@ def test_a_provision_of_the_target_states_no_position():
     assert clause("Under the accord, Iran must cut its stockpile.", "Iran").role == "agent"  # no target given
 
 
+def test_being_affected_by_the_target_states_no_position():
+    plan = Target("the plan")
+    s = "Therefore, it seems that Ukraine will be the main loser of this plan, both on the ground and in prestige."
+    assert clause(s, "Ukraine", plan).role == "affected"
+    assert clause("Ukraine will suffer most under this plan, losing land.", "Ukraine", plan).role == "affected"
+    assert clause("Germany will benefit from the plan.", "Germany", plan).role == "affected"
+    # a coordinated position, a loser of something else, or no target: left to the model
+    assert clause("Ukraine will be the main loser of this plan, and it will fight it.", "Ukraine", plan).role == "agent"
+    assert clause("Germany, the big loser of the talks, now supports the plan.", "Germany", plan).role == "agent"
+    assert clause("The United Kingdom and Germany are winners and also in favor of this plan.", "Germany",
+                  plan).role == "agent"
+    assert clause("Germany will benefit from the plan.", "Germany").role == "agent"
+
+
 def test_an_embedded_question_keeps_its_frame():
     s = "Reporters asked whether Iceland would boycott the pact."
     assert clause(s, "Iceland") == Clause(s, "agent")  # not "Iceland would boycott the pact."
