@@ -35,6 +35,10 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
 - **Affected, not a position.** A clause that only says how the target affects the actor ("Ukraine will be the
   main *loser* of this plan", "will *suffer* most under this plan", "the *beneficiary* of the deal") states no
   position: ``neutral`` by rule (``Clause.role == "affected"``).
+- **Threats.** A conditional threat over the target reveals a position (docs/annotation.md): threatening a
+  refusal ("Trump has threatened that *if they do not accept it*, the United States will take other measures
+  against them") is support, threatening an acceptance is opposition. ``Clause.role == "pressure"`` and
+  ``Clause.direction`` give the side; the model still says whether a position is stated at all.
 - **Questions.** An embedded question keeps its frame ("*Reporters asked whether* Peru would ratify it"), and a
   direct question its question mark ("Will Chile sign it?"): cut down, either would read as a statement.
 - **Opposing the opposite.** When an agent's clause acts on an *undoing* of the target ("criticised the
@@ -100,6 +104,9 @@ class Clause:
     text: str
     role: str
     undoes_target: bool = False
+    #: "support" / "oppose" when the clause pressures others over the target (role "pressure"): the rule gives the
+    #: direction, the model only whether a position is stated at all.
+    direction: str | None = None
 
 
 # ---------------------------------------------------------------------------- loading
@@ -413,6 +420,49 @@ def _is_affected(pred: Any, target_spans: Sequence[tuple[int, int]]) -> bool:
     return pred.lemma_.lower() in _AFFECTED_VERBS and on_target(pred)
 
 
+#: Verbs that make a conditional a threat ("Trump has *threatened* that if they do not accept it, ...").
+_THREAT_LEMMAS = {"threaten", "warn", "vow"}
+#: Words of a punitive consequence ("... will take other measures *against* them", "sanctions").
+_PUNITIVE = {"against", "sanction", "sanctions", "punish", "retaliate", "retaliation", "penalize", "penalise",
+             "penalty", "penalties", "tariff", "tariffs", "consequence", "consequences"}
+#: Acts of taking up the target, and of refusing it, as a condition's verb.
+_ACCEPT_LEMMAS = {"accept", "sign", "ratify", "approve", "adopt", "endorse", "back", "support", "agree", "pass",
+                  "implement", "honour", "honor", "join", "embrace"}
+_REFUSE_LEMMAS = {"reject", "refuse", "oppose", "veto", "block", "abandon", "scrap", "quit", "leave", "boycott",
+                  "withdraw", "denounce"}
+
+
+def _pressure(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
+    """The position a threat reveals (docs/annotation.md: "threats and pressure reveal a position"): "support"
+    when the actor threatens a refusal of the target ("Trump has threatened that *if they do not accept it*, the
+    United States will take other measures against them"; "*If Germany rejects this plan*, Trump will take
+    measures against it"), "oppose" when it threatens an acceptance ("... *if they accept the plan*, ..."); None
+    otherwise. A threat is a conditional the actor threatens or warns of, or whose consequence is the actor's own
+    punitive act ("measures against", "sanctions")."""
+    if not target_spans:
+        return None
+    threat = pred.lemma_.lower() in _THREAT_LEMMAS
+    heads = [pred] + ([c for c in pred.children if c.dep_ == "ccomp"] if threat else [])
+    for head in heads:
+        punitive = threat or any(t.lower_ in _PUNITIVE or t.lemma_.lower() in _PUNITIVE for t in head.subtree)
+        for cond in head.children:
+            marks = {c.lower_ for c in cond.children if c.dep_ == "mark"}
+            if cond.dep_ != "advcl" or not marks & {"if", "unless"} or not punitive:
+                continue
+            on_target = any(
+                _covers_only_target(o, target_spans) or o.lower_ in ("it", "this")
+                for c in cond.children
+                for o in ([c] if c.dep_ == "dobj" else [g for g in c.children if g.dep_ == "pobj"] if c.dep_ == "prep" else [])
+            )
+            lemma = cond.lemma_.lower()
+            if not on_target or lemma not in _ACCEPT_LEMMAS | _REFUSE_LEMMAS:
+                continue
+            negated = any(c.dep_ == "neg" for c in cond.children) != ("unless" in marks)
+            refusal = (lemma in _ACCEPT_LEMMAS) == negated
+            return "support" if refusal else "oppose"
+    return None
+
+
 def _relative_clause(tok: Any) -> Any | None:
     """A relative clause the mention's noun governs as its subject ("the United States, *which quit the pact*")."""
     for c in tok.children:
@@ -679,10 +729,14 @@ def attribute(
                 role_name = "provision"
             elif _is_affected(own_pred, target_spans):
                 role_name = "affected"
+            direction = None if role_name in NO_POSITION else _pressure(own_pred, target_spans)
+            if direction is not None:
+                role_name = "pressure"
             clause = Clause(
                 _render(tokens, {**replace, **replace_subj}),
                 role_name,
                 _undoes(tokens, anchor, target_spans, set(replace)),
+                direction,
             )
         elif role == "reduced":
             noun = anchor.head

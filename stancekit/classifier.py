@@ -81,7 +81,8 @@ class StancePremise:
     """What the stance question of one unit asks: the premise shown to the model (a sentence, or with
     ``premise: clause`` the clause the actor governs), the attribution role that chose it
     (`stancekit.attribution.Clause.role`), whether support and oppose are swapped (opposing an undoing of
-    the target), the target phrase asked and the name the hypothesis gives the actor."""
+    the target), the target phrase asked, the name the hypothesis gives the actor, and the direction a threat
+    reveals (``direction``: the model's support and oppose mass both go to it)."""
 
     text: str
     role: str = "sentence"
@@ -89,6 +90,8 @@ class StancePremise:
     target_phrase: str = ""
     #: How the stance hypothesis names the actor (`actor_phrase`): its name, or the alias the premise uses.
     actor_phrase: str = ""
+    #: "support" / "oppose" for a threat over the target (`stancekit.attribution.Clause.direction`), else None.
+    direction: str | None = None
 
 
 def _looks_like_path(name: str) -> bool:
@@ -421,7 +424,7 @@ class StanceClassifier:
         governs in the unit's sentence; the target phrase to ask about; and the actor's name in the hypothesis
         (`actor_phrase`)."""
         cfg = self.config
-        text, role, flip = unit.text, "sentence", False
+        text, role, flip, direction = unit.text, "sentence", False, None
         sid = unit.sentence_ids[0] if len(unit.sentence_ids) == 1 else None
         if sid is not None and not unit.split and sid in parsed:
             from .attribution import attribute
@@ -434,8 +437,9 @@ class StanceClassifier:
             clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
                                target_name=fallback)
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
+            direction = clause.direction
         who = self._actor_phrase(actor, text, unit, para, mentions, parsed)
-        return StancePremise(text, role, flip, self._phrase(target, text, unit, para, mentions), who)
+        return StancePremise(text, role, flip, self._phrase(target, text, unit, para, mentions), who, direction)
 
     def _actor_phrase(
         self, actor: str, text: str, unit: Unit, para: Paragraph, mentions: Sequence[Any], parsed: Mapping[int, Any]
@@ -485,6 +489,9 @@ class StanceClassifier:
                 sc = _decide.stance_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way)
                 if sp.flip:
                     sc = {"support": sc["oppose"], "oppose": sc["support"], "neutral": sc["neutral"]}
+                if sp.direction in ("support", "oppose"):  # a threat: the rule gives the side, the model whether
+                    other = "oppose" if sp.direction == "support" else "support"  # a position is stated at all
+                    sc = {sp.direction: sc["support"] + sc["oppose"], other: 0.0, "neutral": sc["neutral"]}
                 stance.append(_decide.apply_bias(sc, stance_bias))
             senti = [
                 _decide.apply_bias(_decide.sentiment_scores({k: probs[v] for k, v in ids.items()}, two_way=two_way), sentiment_bias)

@@ -244,6 +244,23 @@ def test_being_affected_by_the_target_states_no_position():
     assert clause("Germany will benefit from the plan.", "Germany").role == "agent"
 
 
+def test_a_threat_over_the_target_reveals_a_position():
+    plan = Target("the plan")
+    s = "Trump has threatened that if they do not accept the plan, the United States will take measures against them."
+    assert clause(s, "Trump", plan).direction == "support"  # he threatens a refusal
+    assert clause(s, "United States", plan).direction == "support"  # the punitive consequence is its own act
+    s = "If Germany rejects this plan, Trump will take other measures against it."
+    assert (clause(s, "Trump", plan).role, clause(s, "Trump", plan).direction) == ("pressure", "support")
+    assert clause(s, "Germany", plan).role == "conditional"  # the condition's own actor: no position
+    s = "Trump has threatened that if they accept the plan, the United States will take measures against them."
+    assert clause(s, "Trump", plan).direction == "oppose"
+    assert clause("Germany warned that unless Russia accepts the plan, sanctions will follow.", "Germany",
+                  plan).direction == "support"  # "unless" is "if not"
+    # a condition without a threat, or a threat without the target: no direction
+    assert clause("Trump said that if Congress passes the plan, he will sign it.", "Trump", plan).direction is None
+    assert clause(s, "Trump").direction is None
+
+
 def test_an_embedded_question_keeps_its_frame():
     s = "Reporters asked whether Iceland would boycott the pact."
     assert clause(s, "Iceland") == Clause(s, "agent")  # not "Iceland would boycott the pact."

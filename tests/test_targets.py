@@ -161,6 +161,19 @@ def test_a_provision_of_the_target_is_neutral_by_rule_and_not_asked(clf):
 
 
 @needs_parser
+def test_a_threat_gives_the_side_and_the_model_only_whether_a_position_is_stated(clf):
+    clf.config = clf.config.with_overrides(premise="clause", stance_bias=0.0)
+    text = "If Chile rejects the deal, Norway will impose sanctions against it."
+    norway = {r.actor: r for r in clf.label(text, DEAL, ACTORS).records}["Norway"]
+    assert norway.attribution == "pressure"
+    sc = norway.stance_scores
+    assert sc["oppose"] == 0.0 and sc["support"] + sc["neutral"] == pytest.approx(1.0, abs=1e-6)
+    prep = clf.preprocess(text, DEAL, clf._actors(ACTORS)[0])
+    asked = [p for p, h in prep.pairs if h.startswith("Norway supports")]
+    assert asked  # the model is still asked: it says whether a position is stated at all
+
+
+@needs_parser
 def test_actor_linking_asks_about_the_alias_the_premise_uses(clf):
     actors = {"Highland Resistance Alliance": ["Highland Resistance Alliance", "HRA"], "Yara Kessel": ["Yara Kessel", "Kessel"]}
     text = "Alliance spokeswoman Yara Kessel said the HRA would honour the deal. Kessel called it fair."
