@@ -449,11 +449,9 @@ def _pressure(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
             marks = {c.lower_ for c in cond.children if c.dep_ == "mark"}
             if cond.dep_ != "advcl" or not marks & {"if", "unless"} or not punitive:
                 continue
-            on_target = any(
-                _covers_only_target(o, target_spans) or o.lower_ in ("it", "this")
-                for c in cond.children
-                for o in ([c] if c.dep_ == "dobj" else [g for g in c.children if g.dep_ == "pobj"] if c.dep_ == "prep" else [])
-            )
+            objects = [c for c in cond.children if c.dep_ == "dobj"]
+            objects += [g for c in cond.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+            on_target = any(_covers_only_target(o, target_spans) or o.lower_ in ("it", "this") for o in objects)
             lemma = cond.lemma_.lower()
             if not on_target or lemma not in _ACCEPT_LEMMAS | _REFUSE_LEMMAS:
                 continue
