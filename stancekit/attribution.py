@@ -35,6 +35,8 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
 - **Affected, not a position.** A clause that only says how the target affects the actor ("Ukraine will be the
   main *loser* of this plan", "will *suffer* most under this plan", "the *beneficiary* of the deal") states no
   position: ``neutral`` by rule (``Clause.role == "affected"``).
+- **Open choices.** An actor's act coordinated by "or" with its opposite ("Zelensky's *acceptance or rejection*
+  of this plan") leaves its position open: ``neutral`` by rule (``Clause.role == "open"``).
 - **Threats.** A conditional threat over the target reveals a position (docs/annotation.md): threatening a
   refusal ("Trump has threatened that *if they do not accept it*, the United States will take other measures
   against them") is support, threatening an acceptance is opposition. ``Clause.role == "pressure"`` and
@@ -88,7 +90,7 @@ _EVENT_DEPS = {"prep", "acl", "relcl", "xcomp", "ccomp"}
 
 #: Roles that hold no position by rule: the classifier answers neutral without asking the model, and training
 #: premises keep the whole text.
-NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional", "provision", "affected"})
+NO_POSITION: frozenset[str] = frozenset({"bystander", "conditional", "provision", "affected", "open"})
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,8 @@ class Clause:
     """The premise for one actor in one sentence.
 
     ``role``: "agent", "reporter" (speaker of a report about another actor), "event" (owner of an event
-    noun), "bystander", "conditional", "provision" or "affected" (`NO_POSITION`: no position by rule) or
-    "sentence" (no parse applied).
+    noun), "bystander", "conditional", "provision", "affected" or "open" (`NO_POSITION`: no position by rule),
+    "pressure" (a threat: ``direction`` gives the side) or "sentence" (no parse applied).
     ``undoes_target``: the clause acts on an undoing of the target (flip support and oppose).
     """
 
@@ -432,6 +434,27 @@ _REFUSE_LEMMAS = {"reject", "refuse", "oppose", "veto", "block", "abandon", "scr
                   "withdraw", "denounce"}
 
 
+_ACCEPT_NOUNS = {"acceptance", "approval", "support", "ratification", "endorsement", "adoption", "backing",
+                 "signing"}
+_REFUSE_NOUNS = {"rejection", "refusal", "opposition", "veto", "withdrawal", "boycott"}
+
+
+def _is_open_choice(head: Any) -> bool:
+    """Whether ``head`` (the actor's verb, or the event noun it possesses) is coordinated by "or" with its
+    opposite: "Zelensky's *acceptance or rejection* of this plan", "Germany will *accept or reject* it on Monday".
+    Naming both sides of one act leaves the actor's position open (docs/annotation.md): neutral by rule."""
+    for c in head.children:
+        if c.dep_ != "conj" or not any(g.dep_ == "cc" and g.lower_ == "or" for g in head.children):
+            continue
+        pair = {head.lemma_.lower(), c.lemma_.lower()}
+        objects = [o for t in (head, c) for o in t.children if o.dep_ == "dobj"]
+        if len(objects) > 1:  # two acts on two things ("accept the plan or leave the talks"): a choice, not one
+            continue
+        if pair & (_ACCEPT_LEMMAS | _ACCEPT_NOUNS) and pair & (_REFUSE_LEMMAS | _REFUSE_NOUNS):
+            return True
+    return False
+
+
 def _pressure(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
     """The position a threat reveals (docs/annotation.md: "threats and pressure reveal a position"): "support"
     when the actor threatens a refusal of the target ("Trump has threatened that *if they do not accept it*, the
@@ -727,6 +750,8 @@ def attribute(
                 role_name = "provision"
             elif _is_affected(own_pred, target_spans):
                 role_name = "affected"
+            elif _is_open_choice(root.head if root.dep_ == "poss" else own_pred):
+                role_name = "open"
             direction = None if role_name in NO_POSITION else _pressure(own_pred, target_spans)
             if direction is not None:
                 role_name = "pressure"

@@ -261,6 +261,16 @@ def test_a_threat_over_the_target_reveals_a_position():
     assert clause(s, "Trump").direction is None
 
 
+def test_an_act_coordinated_with_its_opposite_leaves_the_position_open():
+    plan = Target("the plan")
+    s = "Zelensky's acceptance or rejection of this plan will not make a significant difference."
+    assert clause(s, "Zelensky", plan).role == "open"
+    assert clause("Germany will accept or reject the plan on Monday.", "Germany", plan).role == "open"
+    # two acts on two things, or one side only: not open
+    assert clause("Germany will accept the plan or leave the talks.", "Germany", plan).role == "agent"
+    assert clause("Germany's acceptance of this plan will not make a difference.", "Germany", plan).role == "agent"
+
+
 def test_an_embedded_question_keeps_its_frame():
     s = "Reporters asked whether Iceland would boycott the pact."
     assert clause(s, "Iceland") == Clause(s, "agent")  # not "Iceland would boycott the pact."
