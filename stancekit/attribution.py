@@ -37,6 +37,11 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   position: ``neutral`` by rule (``Clause.role == "affected"``).
 - **Open choices.** An actor's act coordinated by "or" with its opposite ("Zelensky's *acceptance or rejection*
   of this plan") leaves its position open: ``neutral`` by rule (``Clause.role == "open"``).
+- **Stated intentions.** An actor's own future act ("Andina will vote down the treaty", "Peru said it would ratify
+  it", "won't sign") is written as a commitment ("Andina has vowed to vote down the treaty"): NLI models read
+  "will" and "would" as a prediction and answer neutral, while a stated intention holds the act's stance. A
+  decision still to come ("will decide", "would study it"), a condition, a hedge ("will probably"), a question,
+  a passive and "would have" stay as they are.
 - **Threats.** A conditional threat over the target reveals a position (docs/annotation.md): threatening a
   refusal ("Trump has threatened that *if they do not accept it*, the United States will take other measures
   against them") is support, threatening an acceptance is opposition. ``Clause.role == "pressure"`` and
@@ -484,6 +489,50 @@ def _pressure(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
     return None
 
 
+#: Future modals of a stated intention ("will", "'ll", "would" as reported "will", "won't").
+_FUTURE_AUX = {"will", "'ll", "would", "wo", "'d"}
+#: Verbs whose future is a decision still to come, not a position ("will decide", "would study the text").
+_UNDECIDED_LEMMAS = {"decide", "consider", "study", "review", "examine", "assess", "evaluate", "weigh", "discuss",
+                     "look", "wait", "see", "think", "debate", "analyse", "analyze", "reflect", "be", "have"}
+
+
+def _intention(pred: Any) -> dict[int, str]:
+    """Token replacements that state an intention as a commitment ("Andina will vote down the treaty" ->
+    "Andina has vowed to vote down the treaty"). NLI models read "will" and "would" as a prediction and answer
+    neutral (support 0.01 for "will sign", 0.97 for "has pledged to sign" with the bundled model), while the
+    annotation guidelines give a stated intention the stance of the act. Only the actor's own active verb with a
+    future modal and no condition, hedge or question of its own is rewritten; a decision still to come ("will
+    decide", "would study it") stays as it is."""
+    aux = [c for c in pred.children if c.dep_ == "aux" and c.lower_ in _FUTURE_AUX]
+    if (len(aux) != 1 or pred.pos_ != "VERB" or pred.lemma_.lower() in _UNDECIDED_LEMMAS
+            or any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in pred.children)  # "would have preferred"
+            or any(c.dep_ in ("auxpass", "nsubjpass") for c in pred.children)
+            or any(c.dep_ == "advcl" and _is_condition_clause(c) for c in pred.children)
+            or any(c.dep_ == "advmod" and c.lower_ in _HEDGES for c in pred.children)
+            or not any(c.dep_ in _SUBJ for c in pred.children)
+            or aux[0].i < min(c.i for c in pred.children if c.dep_ in _SUBJ)):  # a question: "Will X sign it?"
+        return {}
+    subjects = [c for c in pred.children if c.dep_ in _SUBJ]
+    if any(_is_event_noun(s) or s.lemma_.lower() in _EVENT_SUBJECTS for s in subjects):
+        return {}  # an act or a thing, not an agent: "Zelensky's acceptance or rejection of it will not make a difference"
+    plural = any(s.tag_ in ("NNS", "NNPS") or s.lower_ in ("they", "we", "i", "you")
+                 or any(c.dep_ == "conj" for c in s.children) for s in subjects)
+    has = "have" if plural else "has"
+    neg = [c for c in pred.children if c.dep_ == "neg" and aux[0].i < c.i < pred.i]
+    if not neg:
+        return {aux[0].i: f"{has} vowed to"}
+    if neg[0].lower_ == "n't":  # "won't sign" -> "has vowed not to sign"
+        return {aux[0].i: f"{has} vowed not to", neg[0].i: ""}
+    return {aux[0].i: f"{has} vowed", neg[0].i: "not to"}  # "will not sign"
+
+
+_HEDGES = {"probably", "likely", "possibly", "perhaps", "maybe", "eventually", "ultimately"}
+#: Subjects that are acts or things, whose future is a prediction, not anybody's intention.
+_EVENT_SUBJECTS = _ACCEPT_NOUNS | _REFUSE_NOUNS | {
+    "decision", "move", "vote", "choice", "outcome", "result", "step", "plan", "deal", "proposal", "agreement",
+    "accord", "treaty", "bill", "law", "measure", "reform", "this", "that"}
+
+
 def _relative_clause(tok: Any) -> Any | None:
     """A relative clause the mention's noun governs as its subject ("the United States, *which quit the pact*")."""
     for c in tok.children:
@@ -743,6 +792,8 @@ def attribute(
             phrase = target_phrase if target_spans else None
             named = any(_covers(t, target_spans) for t in tokens if not list(t.children))
             replace = _target_for_it(tokens, phrase, named) or _complete_undo(tokens, anchor, target_name, named)
+            if not _is_conditional(anchor):  # a stated intention as a commitment: "will sign" -> "has vowed to sign"
+                replace = {**replace, **_intention(anchor)}
             role_name = "reporter" if reports_other else "agent"
             if _is_conditional(anchor):
                 role_name = "conditional"

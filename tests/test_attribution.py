@@ -34,7 +34,7 @@ def test_subjects_of_coordinated_clauses_get_their_own_clause():
 def test_adverbial_clause_of_another_actor_is_removed():
     s = "Germany's foreign minister called the deal a historic success, while Britain and France said they would delay it."
     assert clause(s, "Germany").text == "Germany's foreign minister called the deal a historic success."
-    assert clause(s, "France").text == "Britain and France would delay it."
+    assert clause(s, "France").text == "Britain and France have vowed to delay it."
 
 
 def test_possessor_of_the_subject_is_the_agent():
@@ -58,7 +58,7 @@ def test_reported_speech_complement_belongs_to_its_subject():
 
 def test_pronoun_subject_of_a_complement_is_the_speaker_not_a_report():
     c = clause("Peru said it would ratify the accord next year.", "Peru")
-    assert c.role == "agent" and c.text == "Peru would ratify the accord next year."
+    assert c.role == "agent" and c.text == "Peru has vowed to ratify the accord next year."
 
 
 def test_own_report_drops_the_framing_and_names_the_speaker():
@@ -66,10 +66,10 @@ def test_own_report_drops_the_framing_and_names_the_speaker():
     assert clause(s, "Becker") == Clause("Becker still backed the legislation.", "agent")
     # the subject's core stands in for the pronoun: a possessor, conjoined speakers
     assert clause("Germany's foreign minister said she would sign the treaty.", "Germany").text == (
-        "Germany's foreign minister would sign the treaty.")
+        "Germany's foreign minister has vowed to sign the treaty.")
     # an actor in apposition to the subject is named itself
     assert clause("The youth group Jovenes por el Clima said it would sue.", "Jovenes por el Clima").text == (
-        "Jovenes por el Clima would sue.")
+        "Jovenes por el Clima has vowed to sue.")
     # through a participle ("..., saying it ..."), unless the main clause names the target ("it" is the target)
     assert clause("Meridian rejected the claim, saying it fully supports the contract.", "Meridian").text == (
         "Meridian fully supports the contract.")
@@ -91,7 +91,7 @@ def test_own_report_keeps_what_the_speaker_went_on_to_do():
 
 def test_a_quotation_cut_keeps_no_unpaired_quote_mark():
     c = clause('Harbourline said it would sign the contract, citing "the need for labour peace."', "Harbourline")
-    assert c.text.count('"') % 2 == 0 and c.text.startswith("Harbourline would sign the contract")
+    assert c.text.count('"') % 2 == 0 and c.text.startswith("Harbourline has vowed to sign the contract")
 
 
 def test_a_quotation_cut_out_drops_the_mark_it_leaves_behind():
@@ -271,6 +271,25 @@ def test_an_act_coordinated_with_its_opposite_leaves_the_position_open():
     assert clause("Germany's acceptance of this plan will not make a difference.", "Germany", plan).role == "agent"
 
 
+def test_a_stated_intention_reads_as_a_commitment():
+    assert clause("Andina Mining will vote down the treaty.", "Andina Mining").text == (
+        "Andina Mining has vowed to vote down the treaty.")
+    assert clause("Peru said it would ratify the treaty next year.", "Peru").text == (
+        "Peru has vowed to ratify the treaty next year.")  # reported "will"
+    assert clause("Peru won't sign the treaty.", "Peru").text == "Peru has vowed not to sign the treaty."
+    assert clause("Peru will not sign the treaty.", "Peru").text == "Peru has vowed not to sign the treaty."
+    s = "Indonesia, Kenya and Brazil will sign the treaty in September."
+    assert clause(s, "Kenya").text == "Indonesia, Kenya and Brazil have vowed to sign the treaty in September."
+    # a decision to come, a hedge, a question, a passive, a condition, "would have": as they are
+    for s in ("Peru will decide on the treaty next week.", "Peru will probably sign the treaty.",
+              "Will Peru sign the treaty?", "The treaty will be signed by Peru.",
+              "Peru would have preferred a shorter treaty."):
+        assert "vowed" not in clause(s, "Peru").text
+    assert clause("Peru would sign the treaty if Chile agreed.", "Peru").text == "Peru would sign the treaty."
+    s = "Even Zelensky's acceptance or rejection of this plan will not make a difference."
+    assert "vowed" not in clause(s, "Zelensky").text  # an act as the subject: a prediction, nobody's intention
+
+
 def test_an_embedded_question_keeps_its_frame():
     s = "Reporters asked whether Iceland would boycott the pact."
     assert clause(s, "Iceland") == Clause(s, "agent")  # not "Iceland would boycott the pact."
@@ -292,7 +311,7 @@ def test_training_premises_keep_the_whole_text_for_an_actor_inside_a_condition()
     # commitment as neutral
     assert clause_premise(s, "Norway", target_phrase="the pact") is None
     assert clause_premise("Norway will endorse the pact.", "Norway", target_phrase="the pact") == (
-        "Norway will endorse the pact.", False)
+        "Norway has vowed to endorse the pact.", False)  # a stated intention, written as a commitment
 
 
 def test_an_impersonal_governor_stays_in_the_premise():
