@@ -504,15 +504,14 @@ def _intention(pred: Any) -> dict[int, str]:
     future modal and no condition, hedge or question of its own is rewritten; a decision still to come ("will
     decide", "would study it") stays as it is."""
     aux = [c for c in pred.children if c.dep_ == "aux" and c.lower_ in _FUTURE_AUX]
+    subjects = [c for c in pred.children if c.dep_ in _SUBJ]
     if (len(aux) != 1 or pred.pos_ != "VERB" or pred.lemma_.lower() in _UNDECIDED_LEMMAS
             or any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in pred.children)  # "would have preferred"
             or any(c.dep_ in ("auxpass", "nsubjpass") for c in pred.children)
             or any(c.dep_ == "advcl" and _is_condition_clause(c) for c in pred.children)
             or any(c.dep_ == "advmod" and c.lower_ in _HEDGES for c in pred.children)
-            or not any(c.dep_ in _SUBJ for c in pred.children)
-            or aux[0].i < min(c.i for c in pred.children if c.dep_ in _SUBJ)):  # a question: "Will X sign it?"
+            or not subjects or aux[0].i < min(s.i for s in subjects)):  # a question: "Will X sign it?"
         return {}
-    subjects = [c for c in pred.children if c.dep_ in _SUBJ]
     if any(_is_event_noun(s) or s.lemma_.lower() in _EVENT_SUBJECTS for s in subjects):
         return {}  # an act or a thing, not an agent: "Zelensky's acceptance or rejection of it will not make a difference"
     plural = any(s.tag_ in ("NNS", "NNPS") or s.lower_ in ("they", "we", "i", "you")

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .mentions import Mention
+from .ner import Entity
+from .ner import entities as ner_entities
 
 #: A sentence-opening subject pronoun, He or She as a word (not "He's"). A closing quotation mark left over from
 #: the sentence before may precede it ('..." She said'); an opening one may not: '"He is lying," she said' is the
@@ -51,21 +52,16 @@ def has_opening_pronoun(paragraph: Any) -> bool:
     return any(_OPENING.match(s.text) for s in getattr(paragraph, "sentences", ())[1:])
 
 
-#: A named entity of a paragraph: (start, end, spaCy label), offsets in the paragraph's text.
-Span = tuple[int, int, str]
-
-
-def entities(paragraphs: Sequence[Any], ner: Any | None) -> list[list[Span]]:
-    """The recogniser's entities of each paragraph (empty lists without a recogniser)."""
+def entities(paragraphs: Sequence[Any], ner: Any | None) -> list[list[Entity]]:
+    """The recogniser's entities of each paragraph, every label (`stancekit.ner.entities`; offsets in the
+    paragraph's text), or empty lists without a recogniser."""
     if ner is None:
         return [[] for _ in paragraphs]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in ner.pipe([p.text for p in paragraphs])]
+    return ner_entities(ner, [p.text for p in paragraphs], labels=ner.get_pipe("ner").labels)
 
 
 def person_actors(paragraphs: Sequence[Any], mentions: Sequence[Sequence[Mention]],
-                  ents: Sequence[Sequence[Span]]) -> dict[str, bool | None]:
+                  ents: Sequence[Sequence[Entity]]) -> dict[str, bool | None]:
     """Whether each actor of these paragraphs is a person: True, False, or None when nothing tells. An actor
     the gazetteer knows is a person only if it is listed as one (countries, alliances and organisations are
     not). Otherwise each mention votes: a title just before it ("Prime Minister Helene Tremblay", "spokeswoman
@@ -93,7 +89,7 @@ def person_actors(paragraphs: Sequence[Any], mentions: Sequence[Sequence[Mention
                 continue
             before = para.text[max(0, m.start - 40):m.start].rstrip().lower()
             vote = 1 if titles.search(before) else 0  # a whole word: "chair", not "armchair"
-            labels = {lab for a, b, lab in es if a < m.end and m.start < b}
+            labels = {e.label for e in es if e.start < m.end and m.start < e.end}
             vote += 1 if "PERSON" in labels else -1 if labels else 0
             votes[m.actor] = votes.get(m.actor, 0) + vote
     status: dict[str, bool | None] = {a: (None if v == 0 else v > 0) for a, v in votes.items()}
@@ -109,7 +105,7 @@ _ROLES = frozenset("""spokesman spokeswoman spokesperson chairman chairwoman cha
 
 
 def link_pronouns(paragraph: Any, mentions: Sequence[Mention], persons: Mapping[str, bool | None],
-                  ents: Sequence[Span] = ()) -> list[PronounLink]:
+                  ents: Sequence[Entity] = ()) -> list[PronounLink]:
     """Links for the sentence-opening "He"/"She" of ``paragraph`` that continue the one person the sentence before
     names (the module docstring gives the rule). ``mentions``: the actors' mentions found in ``paragraph.text``;
     ``persons``: whether each actor is a person (`person_actors`; an actor that may be one makes the pronoun
@@ -130,8 +126,8 @@ def link_pronouns(paragraph: Any, mentions: Sequence[Mention], persons: Mapping[
             maybe = maybe or persons.get(m.actor, None) is None
         if not inside and (i - 1) in by_sentence:  # "She ... . She ..."
             people = {by_sentence[i - 1].actor: by_sentence[i - 1].name}
-        strangers = [(a, b) for a, b, lab in ents if lab == "PERSON" and a >= prev.start and b <= prev.end
-                     and not any(m.start < b and a < m.end for m in inside)]
+        strangers = [e for e in ents if e.label == "PERSON" and e.start >= prev.start and e.end <= prev.end
+                     and not any(m.start < e.end and e.start < m.end for m in inside)]
         if len(people) != 1 or strangers or maybe:
             continue
         actor, name = next(iter(people.items()))

@@ -141,23 +141,16 @@ def test_bystander_is_neutral_by_rule_and_not_asked(clf):
 
 
 @needs_parser
-def test_a_condition_is_neutral_by_rule_and_not_asked(clf):
+@pytest.mark.parametrize("text, role", [
+    ("If Chile signs the deal, Norway will follow.", "conditional"),  # a condition
+    ("Under the deal, Chile must cut its tariffs.", "provision"),  # a provision of the target
+])
+def test_a_role_without_position_is_neutral_by_rule_and_not_asked(clf, text, role):
     clf.config = clf.config.with_overrides(premise="clause")
-    text = "If Chile signs the deal, Norway will follow."
     prep = clf.preprocess(text, DEAL, clf._actors(ACTORS)[0])
     assert not any(h.startswith("Chile supports") for _, h in prep.pairs)
     chile = {r.actor: r for r in clf.label(text, DEAL, ACTORS).records}["Chile"]
-    assert chile.stance == "neutral" and chile.attribution == "conditional"
-
-
-@needs_parser
-def test_a_provision_of_the_target_is_neutral_by_rule_and_not_asked(clf):
-    clf.config = clf.config.with_overrides(premise="clause")
-    text = "Under the deal, Chile must cut its tariffs."
-    prep = clf.preprocess(text, DEAL, clf._actors(ACTORS)[0])
-    assert not any(h.startswith("Chile supports") for _, h in prep.pairs)
-    chile = {r.actor: r for r in clf.label(text, DEAL, ACTORS).records}["Chile"]
-    assert chile.stance == "neutral" and chile.attribution == "provision"
+    assert chile.stance == "neutral" and chile.attribution == role
 
 
 @needs_parser
