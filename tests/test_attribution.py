@@ -109,6 +109,12 @@ def test_passive_agent_is_the_agent():
     assert c.role == "agent" and c.text == "The bill was vetoed by Kenya on Friday."
 
 
+def test_a_by_phrase_the_parser_hangs_on_a_noun_is_still_the_passive_agent():
+    s = "The school funding bill was dismissed as a mistake by Senator Grace Wanjiru."
+    assert clause(s, "Grace Wanjiru") == Clause(s, "agent")
+    assert clause("The bill was praised by a panel of experts from Chile.", "Chile").role == "bystander"
+
+
 def test_reduced_relative_with_agent_keeps_its_noun():
     c = clause("For this reason, the plan presented by Trump is more in Russia's favor.", "Trump")
     assert c == Clause("The plan presented by Trump.", "agent")
@@ -176,6 +182,39 @@ def test_a_bare_undo_noun_is_completed_with_the_target():
 )
 def test_an_undo_noun_is_not_completed_where_it_says_its_object_or_is_not_the_actors(sentence, actor):
     assert " of the accord" not in complete(sentence, actor).text and " from the accord" not in complete(sentence, actor).text
+
+
+def test_the_actors_own_bare_undoing_is_completed_with_the_target():
+    c = complete("Argentina's withdrawal drew sharp words from its neighbours.", "Argentina", "the treaty")
+    assert c.role == "agent" and c.text == "Argentina's withdrawal from the treaty drew sharp words from its neighbours."
+    assert complete("Macron criticised the US withdrawal.", "US").text == "The US withdrawal from the accord."
+    assert complete("Macron criticised the US withdrawal.", "Macron").text == "Macron criticised the US withdrawal from the accord."
+    # an undoing that says what it undoes, or a strike, stays as it is
+    assert complete("Argentina's withdrawal from the pact drew sharp words.", "Argentina").text == (
+        "Argentina's withdrawal from the pact drew sharp words.")
+    assert complete("Kenya's walkout drew sharp words.", "Kenya").text == "Kenya's walkout drew sharp words."
+
+
+@pytest.mark.parametrize(
+    "sentence, actor, premise",
+    [
+        ('Tomas Beltran, president of Local 1862, called the agreement "a betrayal" and vowed to fight it.', "Local 1862",
+         'Local 1862\'s president called the agreement "a betrayal" and vowed to fight it.'),
+        ("The head of the IMF, Kristalina Georgieva, praised the deal.", "IMF", "IMF's head praised the deal."),
+        ("A spokeswoman for the Finance Ministry rejected the plan.", "Finance Ministry",
+         "Finance Ministry's spokeswoman rejected the plan."),
+    ],
+)
+def test_the_organisation_a_speaker_speaks_for_is_the_agent(sentence, actor, premise):
+    """"X, president of Local 1862, said ..." is read as "Local 1862's president said ...", the form in which the
+    model links the organisation to its speaker's words."""
+    c = clause(sentence, actor)
+    assert (c.role, c.text) == ("agent", premise)
+    assert clause(sentence, "Tomas Beltran" if "Beltran" in sentence else actor).role == "agent"
+
+
+def test_an_expert_at_an_organisation_does_not_speak_for_it():
+    assert clause("An analyst at Barclays called the deal a mistake.", "Barclays").role == "bystander"
 
 
 def test_leading_subordinator_of_an_inner_clause_is_kept():
@@ -288,6 +327,25 @@ def test_a_stated_intention_reads_as_a_commitment():
     assert clause("Peru would sign the treaty if Chile agreed.", "Peru").text == "Peru would sign the treaty."
     s = "Even Zelensky's acceptance or rejection of this plan will not make a difference."
     assert "vowed" not in clause(s, "Zelensky").text  # an act as the subject: a prediction, nobody's intention
+
+
+@pytest.mark.parametrize(
+    "sentence, premise",
+    [
+        ("Peru plans to sign the treaty.", "Peru has vowed to sign the treaty."),
+        ("Peru is poised to sign off on the treaty.", "Peru has vowed to sign off on the treaty."),
+        ("Peru is planning to block the treaty.", "Peru has vowed to block the treaty."),
+        ("Peru aims to ratify the treaty next month.", "Peru has vowed to ratify the treaty next month."),
+        ("Britain and Peru intend to veto the treaty.", "Britain and Peru have vowed to veto the treaty."),
+        # a past or negated plan, somebody else's expectation, a thing as subject: as they are
+        ("Peru planned to sign the treaty.", "Peru planned to sign the treaty."),
+        ("Peru does not intend to sign the treaty.", "Peru does not intend to sign the treaty."),
+        ("Peru is expected to sign the treaty.", "Peru is expected to sign the treaty."),
+        ("Peru's vote is set to take place on Monday.", "Peru's vote is set to take place on Monday."),
+    ],
+)
+def test_a_stated_plan_reads_as_a_commitment(sentence, premise):
+    assert clause(sentence, "Peru").text == premise
 
 
 def test_an_embedded_question_keeps_its_frame():
