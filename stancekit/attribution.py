@@ -41,7 +41,8 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   main *loser* of this plan", "will *suffer* most under this plan", "the *beneficiary* of the deal") states no
   position: ``neutral`` by rule (``Clause.role == "affected"``).
 - **Open choices.** An actor's act coordinated by "or" with its opposite ("Zelensky's *acceptance or rejection*
-  of this plan") leaves its position open: ``neutral`` by rule (``Clause.role == "open"``).
+  of this plan") or with its own negation ("might back it, *or might not*", "*may or may not* back it") leaves
+  its position open: ``neutral`` by rule (``Clause.role == "open"``).
 - **Stated intentions.** An actor's own future act ("Andina will vote down the treaty", "Peru said it would ratify
   it", "won't sign") is written as a commitment ("Andina has vowed to vote down the treaty"): NLI models read
   "will" and "would" as a prediction and answer neutral, while a stated intention holds the act's stance. A
@@ -536,6 +537,23 @@ def _is_open_choice(head: Any) -> bool:
     return False
 
 
+def _or_not(head: Any) -> bool:
+    """Whether ``head`` is coordinated by "or" with its own negation ("might back the plan, *or might not*", "*may
+    or may not* back it", "back it *or not*"): the actor's position is left open, as with `_is_open_choice`."""
+    if not any(g.dep_ == "cc" and g.lower_ == "or" for g in head.children):
+        return False
+    for c in head.children:
+        if c.dep_ != "conj":
+            continue
+        if c.lower_ == "not":
+            return True
+        same = c.tag_ == "MD" or c.lemma_ == head.lemma_ or any(
+            a.dep_ == "aux" and a.lower_ == head.lower_ for a in c.children)
+        if same and any(g.dep_ == "neg" for g in c.children):
+            return True
+    return False
+
+
 def _pressure(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
     """The position a threat reveals (docs/annotation.md: "threats and pressure reveal a position"): "support"
     when the actor threatens a refusal of the target ("Trump has threatened that *if they do not accept it*, the
@@ -920,7 +938,7 @@ def attribute(
                 role_name = "provision"
             elif _is_affected(own_pred, target_spans):
                 role_name = "affected"
-            elif _is_open_choice(root.head if root.dep_ == "poss" else own_pred):
+            elif _is_open_choice(root.head if root.dep_ == "poss" else own_pred) or _or_not(own_pred):
                 role_name = "open"
             direction = None if role_name in NO_POSITION else _pressure(own_pred, target_spans)
             if direction is not None:

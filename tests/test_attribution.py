@@ -310,6 +310,20 @@ def test_an_act_coordinated_with_its_opposite_leaves_the_position_open():
     assert clause("Germany's acceptance of this plan will not make a difference.", "Germany", plan).role == "agent"
 
 
+@pytest.mark.parametrize(
+    "sentence, role",
+    [
+        ("Chile might come out in favour of the plan, or might not.", "open"),
+        ("Chile may or may not back the plan.", "open"),
+        ("Chile could back the plan or not.", "open"),
+        ("Chile backed the plan or at least did not oppose it.", "agent"),  # two statements, one position
+        ("Chile backed the plan, or so it seemed.", "agent"),
+    ],
+)
+def test_an_act_or_its_negation_leaves_the_position_open(sentence, role):
+    assert clause(sentence, "Chile").role == role
+
+
 def test_a_stated_intention_reads_as_a_commitment():
     assert clause("Andina Mining will vote down the treaty.", "Andina Mining").text == (
         "Andina Mining has vowed to vote down the treaty.")
