@@ -23,6 +23,10 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   as a possessor of the subject is, and the subject is written "Local 1862's president": in the appositive form
   the model does not link the organisation to the words (oppose 0.09 against 0.97). Experts who speak for
   themselves ("an analyst at Barclays") stay bystanders (`SPEAKER_ROLES`).
+- **Sources of a reaction.** "The deal drew open hostility *from the Sabre Brigades*", "won praise from X", "met
+  with resistance from X": the source of a reaction to the subject is the agent of that clause (`RECEPTION_LEMMAS`),
+  and its premise keeps only that reaction ("The ceasefire agreement drew open hostility from the Sabre Brigades."),
+  not the other reactions the sentence lists or the source's apposition.
 - **Reduced relatives.** "the plan *presented by Trump*": the agent's premise is the noun with its
   participle ("the plan presented by Trump").
 - **Event owner.** "Macron criticised *the US withdrawal* from the accord": the possessor or modifier of an
@@ -255,6 +259,10 @@ def _locate(root: Any) -> tuple[str, Any]:
         if dep in ("conj", "appos", "flat") and head.pos_ in ("NOUN", "PROPN", "PRON"):
             tok = head
             continue
+        if dep == "pobj" and head.lower_ == "from" and head.dep_ == "prep":
+            verb = _reception_verb(head)
+            if verb is not None:  # "The bill drew fierce criticism from X": X's criticism of the bill
+                return "agent", verb
         if dep == "pobj" and head.lower_ == "by" and head.dep_ == "prep":
             verb = _passive_of_by_phrase(head)
             if verb is not None:
@@ -274,6 +282,65 @@ SPEAKER_ROLES: frozenset[str] = frozenset(
     secretary secretary-general leader head chief executive ceo minister governor mayor envoy ambassador commander
     negotiator official representative commissioner""".split()
 )
+
+
+#: Verbs whose object is a reaction and whose "from" phrase says who reacts: "the bill *drew* criticism from X",
+#: "*won* praise from X", "*met with* resistance from X", "*sparked* protests from X".
+RECEPTION_LEMMAS: frozenset[str] = frozenset(
+    """draw win receive get earn face meet attract garner gain prompt provoke spark trigger elicit""".split()
+)
+
+
+def _reception_verb(frm: Any) -> Any | None:
+    """The verb of a reaction that a "from" phrase names the source of ("The deal drew open hostility *from the
+    Sabre Brigades*"; "from" hangs on the verb or on the reaction noun), else None: the source holds the reaction
+    toward the verb's subject, so it is the agent of that clause."""
+    tok = frm.head
+    for _ in range(4):
+        if tok.pos_ == "VERB":
+            return tok if tok.lemma_.lower() in RECEPTION_LEMMAS and _own_subjects(tok) else None
+        if tok.pos_ not in ("NOUN", "ADJ", "ADP") or tok.dep_ not in ("dobj", "pobj", "conj", "prep"):
+            return None
+        tok = tok.head
+    return None
+
+
+def _is_reaction_source(root: Any, verb: Any) -> bool:
+    """Whether the mention ``root`` is (one of) the "from" source(s) of ``verb``'s reaction (`_reception_verb`)."""
+    src = _source(root)
+    if src.dep_ != "pobj" or src.head.lower_ != "from":
+        return False
+    found = _reception_verb(src.head)
+    return found is not None and found.i == verb.i
+
+
+def _source(root: Any) -> Any:
+    """The first of conjoined mentions ("from *Germany* and France"), whose dependency says what they share."""
+    while root.dep_ == "conj" and root.head.i != root.i:
+        root = root.head
+    return root
+
+
+def _reaction_tokens(root: Any, verb: Any) -> list[Any]:
+    """The premise of a reaction's source, cut to what it reacts to and how: the subject's core, the verb, the
+    reaction and its source ("The ceasefire agreement drew open hostility from the Sabre Brigades", without the
+    other reactions the sentence lists, "a cautious welcome abroad", or the source's apposition)."""
+    root = _source(root)
+    frm = root.head
+    tokens = [t for s in _own_subjects(verb) if s.dep_ in _SUBJ for t in _core_phrase(s)]
+    tokens += [verb, *(c for c in verb.children if c.dep_ in ("aux", "auxpass", "neg", "prt")
+                       or (c.dep_ == "prep" and c.lower_ == "with"))]
+    head = frm.head
+    if head.i == verb.i:  # "drew fire from X": the object before "from"
+        objs = [c for c in verb.children if c.dep_ in ("dobj", "pobj") and c.i < frm.i]
+        if verb.lemma_.lower() == "meet":
+            objs += [g for c in verb.children if c.lower_ == "with" for g in c.children if g.dep_ == "pobj"]
+        reaction = [t for o in objs[-1:] for t in o.subtree]
+    else:  # "from" hangs on the reaction ("open hostility from X", "resistance from X")
+        reaction = [t for t in head.subtree if not (frm.i <= t.i <= frm.right_edge.i)]
+        reaction = [t for t in reaction if t.dep_ not in ("cc", "conj") or t.head.i != head.i]
+    tokens += reaction + [frm, *_core_phrase(root)]
+    return sorted({t.i: t for t in tokens}.values(), key=lambda t: t.i)
 
 
 def _passive_of_by_phrase(by: Any) -> Any | None:
@@ -888,6 +955,8 @@ def attribute(
             phrase = target_phrase if target_spans else None
             replace = _target_for_it(list(anchor.subtree), phrase, any(_covers(t, target_spans) for t in anchor.subtree))
             clause = Clause(_render(tokens, replace), "agent", _undoes(tokens, anchor, target_spans, set(replace)))
+        elif role == "agent" and _is_reaction_source(root, anchor):
+            clause = Clause(_render(_reaction_tokens(root, anchor)), "agent")
         elif role == "agent":
             own_pred = anchor
             anchor = _modal_governor(anchor)

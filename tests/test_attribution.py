@@ -115,6 +115,28 @@ def test_a_by_phrase_the_parser_hangs_on_a_noun_is_still_the_passive_agent():
     assert clause("The bill was praised by a panel of experts from Chile.", "Chile").role == "bystander"
 
 
+@pytest.mark.parametrize(
+    "sentence, actor, premise",
+    [
+        ("The ceasefire agreement signed on Saturday drew a cautious welcome abroad and open hostility from the Sabre "
+         "Brigades, a militia that was not party to the talks.", "Sabre Brigades",
+         "The ceasefire agreement drew open hostility from the Sabre Brigades."),
+        ("The measure, drafted by the ministry, drew immediate fire from the Farmers Union, which called it a tax.",
+         "Farmers Union", "The measure drew immediate fire from the Farmers Union."),
+        ("The plan has drawn criticism from Germany and France.", "France", "The plan has drawn criticism from Germany and France."),
+        ("The plan met with resistance from Hungary.", "Hungary", "The plan met with resistance from Hungary."),
+    ],
+)
+def test_the_source_of_a_reaction_is_its_agent(sentence, actor, premise):
+    """"X drew criticism from Y": Y holds the reaction toward X; the premise keeps that reaction only."""
+    c = clause(sentence, actor)
+    assert (c.role, c.text) == ("agent", premise)
+
+
+def test_a_from_phrase_without_a_reaction_verb_is_a_bystander():
+    assert clause("Norway imports gas from Russia.", "Russia").role == "bystander"
+
+
 def test_reduced_relative_with_agent_keeps_its_noun():
     c = clause("For this reason, the plan presented by Trump is more in Russia's favor.", "Trump")
     assert c == Clause("The plan presented by Trump.", "agent")
