@@ -23,6 +23,10 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   as a possessor of the subject is, and the subject is written "Local 1862's president": in the appositive form
   the model does not link the organisation to the words (oppose 0.09 against 0.97). Experts who speak for
   themselves ("an analyst at Barclays") stay bystanders (`SPEAKER_ROLES`).
+- **The decision reported before.** A bare "the decision" / "the move" / "the step" of the actor's clause, after a
+  sentence of the same document that reports an undoing of the target ("... pulling Mexico out of the accord"), is
+  read as that undoing: "welcomed the move" -> "welcomed the move to pull out of the accord" (`undo_event`; the
+  classifier carries the latest one across the paragraphs of a text, in order).
 - **Sources of a reaction.** "The deal drew open hostility *from the Sabre Brigades*", "won praise from X", "met
   with resistance from X": the source of a reaction to the subject is the agent of that clause (`RECEPTION_LEMMAS`),
   and its premise keeps only that reaction ("The ceasefire agreement drew open hostility from the Sabre Brigades."),
@@ -914,6 +918,59 @@ def _complete_undo(tokens: Sequence[Any], pred: Any, target_name: str | None, na
     return {}
 
 
+#: The verb phrase of an undoing, for "the decision to <verb> <target>" (`undo_event`, `_complete_decision`).
+_UNDO_VERBS: dict[str, str] = {
+    "withdraw": "withdraw from", "withdrawal": "withdraw from", "exit": "exit", "pullout": "pull out of",
+    "pull-out": "pull out of", "abandon": "abandon", "abandonment": "abandon", "repeal": "repeal", "revoke": "revoke",
+    "revocation": "revoke", "rescind": "rescind", "rescission": "rescind", "cancel": "cancel", "cancellation": "cancel",
+    "scrap": "scrap", "scrapping": "scrap", "rollback": "roll back", "reversal": "reverse", "reverse": "reverse",
+    "veto": "veto", "suspend": "suspend", "suspension": "suspend", "delay": "delay", "postpone": "postpone",
+    "postponement": "postpone", "terminate": "terminate", "termination": "terminate", "dismantle": "dismantle",
+    "dismantling": "dismantle", "reject": "reject", "rejection": "reject", "quit": "quit",
+}
+#: Phrasal undo verbs ("pulling Mexico *out* of the accord", "walk away from the deal").
+_UNDO_PHRASAL: dict[tuple[str, str], str] = {
+    ("pull", "out"): "pull out of", ("walk", "away"): "walk away from", ("back", "out"): "back out of",
+    ("opt", "out"): "opt out of",
+}
+#: Nouns that name an act without saying which ("welcomed *the move*", "defended *the decision*").
+_DECISION_NOUNS = {"decision", "move", "step"}
+
+
+def undo_event(sent: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
+    """The undoing of the target a parsed sentence reports, as a verb phrase ("withdraw from the nuclear
+    agreement" for "... announced that the United States was withdrawing from the nuclear agreement"), else None:
+    what a later bare "the decision" or "the move" refers to (`attribute`'s ``undo_event``)."""
+    if not target_spans:
+        return None
+    for tok in sent:
+        lemma = tok.lemma_.lower()
+        verb = _UNDO_VERBS.get(lemma)
+        if tok.pos_ == "VERB" and any(c.dep_ in ("prt", "advmod", "prep") and (lemma, c.lower_) in _UNDO_PHRASAL for c in tok.children):
+            verb = _UNDO_PHRASAL[(lemma, next(c.lower_ for c in tok.children if (lemma, c.lower_) in _UNDO_PHRASAL))]
+        if verb is None or tok.pos_ not in ("VERB", "NOUN"):
+            continue
+        spans = [(a, b) for a, b in target_spans if any(t.idx <= a < t.idx + len(t.text) for t in tok.subtree if t.i != tok.i)]
+        if spans:
+            a, b = spans[0]
+            return f"{verb} {sent.text[a:b]}"
+    return None
+
+
+def _complete_decision(tokens: Sequence[Any], pred: Any, event: str | None) -> dict[int, str]:
+    """``{token index: text}`` that says which act a bare "the decision" / "the move" of the actor's clause is,
+    when the document reported an undoing of the target before (``event``, `undo_event`): "welcomed the move" ->
+    "welcomed the move to withdraw from the accord"."""
+    if not event:
+        return {}
+    for tok in tokens:
+        if (tok.i != pred.i and tok.pos_ == "NOUN" and tok.lemma_.lower() in _DECISION_NOUNS
+                and tok.dep_ in ("dobj", "pobj", "attr", "oprd") and _acted_on_by(tok, pred)
+                and not any(c.dep_ in ("prep", "acl", "relcl", "amod", "compound") for c in tok.children)):
+            return {tok.i: f"{tok.text} to {event}"}
+    return {}
+
+
 def _target_for_it(tokens: Sequence[Any], target_phrase: str | None, named: bool) -> dict[int, str]:
     """``{token index: target phrase}`` for an object "it" of the clause when the clause does not name the target
     itself (``named`` false) but the sentence does (``target_phrase`` given): the replacement for `_render`."""
@@ -931,10 +988,13 @@ def attribute(
     target_phrase: str | None = None,
     target_name: str | None = None,
     keep_conditions: bool = False,
+    undo_event: str | None = None,
 ) -> Clause:
     """The premise for the actor whose mentions are ``actor_spans`` (character offsets in ``sent``'s text)
     in one parsed sentence ``sent`` (a spaCy Doc). ``target_spans``: where the target's phrases occur;
     ``target_name``: the target's phrase when the sentence need not name it (completes a bare undo noun).
+    ``undo_event``: the undoing of the target the document reported before this sentence (`undo_event`), which a
+    bare "the decision" / "the move" of the actor's clause is taken to be.
     ``keep_conditions``: keep a condition whose subject is somebody else ("X will sign it *if Y agrees*") in the
     premise of the clause it qualifies; `label` removes it, as it removes any other actor's clause (measured:
     the shipped model reads the conditions it is shown as positions; docs/attribution.md)."""
@@ -993,6 +1053,7 @@ def attribute(
             replace = _target_for_it(tokens, phrase, named) or _complete_undo(tokens, anchor, target_name, named)
             if not named:
                 replace = {**_complete_owned_undo(root, target_name or phrase), **replace}
+            replace = {**_complete_decision(tokens, anchor, undo_event), **replace}
             speaker = _speaker_role(root)
             if speaker is not None and own is None:
                 drop, said = _speaker_subject(own_pred, speaker, sent.text[start:end])

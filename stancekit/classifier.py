@@ -309,6 +309,7 @@ class StanceClassifier:
             return room[name]
 
         links = self._pronoun_links(paragraphs, finder) if cfg.resolve_pronouns else {}
+        events: list[str | None] = [None]  # the latest undoing of the target reported so far (`undo_event`)
         for para in paragraphs:
             if bar is not None:
                 bar.update(1)
@@ -322,6 +323,7 @@ class StanceClassifier:
             for m in found:
                 by_actor.setdefault(m.actor, []).append(m)
             parsed = self._parse_sentences(parser, para, found, reuse=own_parser) if parser is not None else {}
+            undo_before = self._undo_events(parsed, para, tgt, events) if parsed else {}
             for name in order:
                 ms = by_actor.get(name)
                 if not ms:
@@ -342,7 +344,7 @@ class StanceClassifier:
                 mentioned.add(name)
                 item = _Item(para.index, name, list(dict.fromkeys(m.surface for m in ms)), units)
                 for unit in units:
-                    sp = self._stance_premise(para, unit, ms, tgt, parsed, name)
+                    sp = self._stance_premise(para, unit, ms, tgt, parsed, name, undo_before)
                     item.stance.append(sp)
                     premise = mark_actor(sp.text, finder, name) if marking else sp.text
                     item.stance_ids.append(
@@ -419,6 +421,7 @@ class StanceClassifier:
         target: Target,
         parsed: Mapping[int, Any],
         actor: str = "",
+        undo_before: Mapping[int, str | None] | None = None,
     ) -> StancePremise:
         """The stance premise of one unit: the unit itself, or with ``premise: clause`` the clause the actor
         governs in the unit's sentence; the target phrase to ask about; and the actor's name in the hypothesis
@@ -435,11 +438,28 @@ class StanceClassifier:
             phrase = target.phrase_for(sent.text, spans) if cfg.target_linking else target.name
             fallback = None if tspans else self._phrase(target, unit.text, unit, para, mentions)
             clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
-                               target_name=fallback)
+                               target_name=fallback, undo_event=(undo_before or {}).get(sid))
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
             direction = clause.direction
         who = self._actor_phrase(actor, text, unit, para, mentions, parsed)
         return StancePremise(text, role, flip, self._phrase(target, text, unit, para, mentions), who, direction)
+
+    @staticmethod
+    def _undo_events(
+        parsed: Mapping[int, Any], para: Paragraph, target: Target, events: list[str | None]
+    ) -> dict[int, str | None]:
+        """Sentence id -> the latest undoing of the target reported before that sentence in the document
+        (`stancekit.attribution.undo_event`, over the parsed sentences); ``events[0]`` carries it across
+        paragraphs."""
+        from .attribution import undo_event
+
+        before: dict[int, str | None] = {}
+        for sid in sorted(parsed):
+            before[sid] = events[0]
+            found = undo_event(parsed[sid], [(a, b) for a, b, _ in target.find(para.sentences[sid].text)])
+            if found is not None:
+                events[0] = found
+        return before
 
     def _actor_phrase(
         self, actor: str, text: str, unit: Unit, para: Paragraph, mentions: Sequence[Any], parsed: Mapping[int, Any]

@@ -239,6 +239,35 @@ def test_an_expert_at_an_organisation_does_not_speak_for_it():
     assert clause("An analyst at Barclays called the deal a mistake.", "Barclays").role == "bystander"
 
 
+def test_the_undoing_a_sentence_reports_is_found_as_a_verb_phrase():
+    from stancekit.attribution import undo_event
+
+    def event(sentence: str, target: str = "the accord") -> str | None:
+        return undo_event(NLP(sentence), [(a, b) for a, b, _ in Target(target).find(sentence)])
+
+    assert event("The president signed a decree pulling Mexico out of the accord.") == "pull out of the accord"
+    assert event("Washington announced its withdrawal from the accord.") == "withdraw from the accord"
+    assert event("The governor vetoed the bill on Friday.", "the bill") == "veto the bill"
+    assert event("Mexico signed the accord.") is None  # no undoing
+    assert event("The talks on the accord collapsed.") is None  # not an act against it
+
+
+def test_a_bare_decision_is_read_as_the_undoing_reported_before():
+    s = "The employers' group welcomed the move, saying the accord's targets had scared off investment."
+    doc = NLP(s)
+    start = s.index("The employers' group")
+    spans = [(start, start + len("The employers' group"))]
+    tspans = [(a, b) for a, b, _ in Target("the accord").find(s)]
+    with_event = attribute(doc, spans, target_spans=tspans, target_phrase="the accord", undo_event="pull out of the accord")
+    assert with_event.text.startswith("The employers' group welcomed the move to pull out of the accord,")
+    assert "move to" not in attribute(doc, spans, target_spans=tspans, target_phrase="the accord").text
+    # a decision that says what it is, or somebody else's, stays as it is
+    s = "Peru welcomed the decision to sign the accord."
+    assert attribute(NLP(s), [(0, 4)], undo_event="pull out of the accord").text == s
+    s = "Peru criticised the mayors who had welcomed the move."
+    assert attribute(NLP(s), [(0, 4)], undo_event="pull out of the accord").text == s
+
+
 def test_leading_subordinator_of_an_inner_clause_is_kept():
     s = "Trump has threatened that if they do not accept it, the United States will take other measures."
     assert clause(s, "United States").text == "If they do not accept it, the United States will take other measures."

@@ -132,3 +132,24 @@ def test_templates_sensitivity_script(tiny_models, tmp_path, capsys):
     assert (sp["min"], sp["max"]) == (min(vals), max(vals))
     assert (tmp_path / "tpl" / "templates.json").is_file() and (tmp_path / "tpl" / "templates.md").is_file()
     assert "| ensemble |" in capsys.readouterr().out
+
+
+def test_whole_documents_reads_a_paragraph_after_the_one_before(tiny_models):
+    """With ``whole_documents`` a document's paragraphs are labelled together: "the move" of the second paragraph
+    is read as the withdrawal the first reports; alone, the paragraph says no more than "the move"."""
+    from stancekit.attribution import load_parser
+    from stancekit.classifier import StanceClassifier
+    from stancekit.evaluation.run import predict_stancekit
+
+    if load_parser() is None:
+        pytest.skip("spaCy English pipeline not installed")
+    clf = StanceClassifier.from_pretrained(str(tiny_models["nli3"]), premise="clause")
+    texts = ["Chile announced its withdrawal from the deal.", "Norway welcomed the move."]
+    items = [dict(id=f"d-p{i}", doc_id="d", paragraph=i, text=t, actor=a, aliases=[a], mentions=[a], target="the deal",
+                  target_aliases=[], stance="neutral", sentiment="neutral")
+             for i, (t, a) in enumerate(zip(texts, ["Chile", "Norway"]))]
+    alone = predict_stancekit(items, clf)
+    together = predict_stancekit(items, clf, whole_documents=True)
+    assert alone[1].evidence == "Norway welcomed the move."
+    assert together[1].evidence == "Norway welcomed the move to withdraw from the deal."
+    assert together[0].evidence == alone[0].evidence  # the first paragraph reads the same either way

@@ -130,6 +130,17 @@ def test_flip_rule_swaps_support_and_oppose(clf):
 
 
 @needs_parser
+def test_a_bare_decision_is_asked_as_the_undoing_the_document_reported_before(clf):
+    """The undoing of the target reported in one paragraph is what "the move" of a later paragraph refers to."""
+    clf.config = clf.config.with_overrides(premise="clause")
+    text = "Chile announced its withdrawal from the deal.\n\nNorway welcomed the move."
+    prep = clf.preprocess(text, DEAL, clf._actors(ACTORS)[0])
+    assert any(p == "Norway welcomed the move to withdraw from the deal." for p, _ in prep.pairs)
+    alone = clf.preprocess("Norway welcomed the move.", DEAL, clf._actors(ACTORS)[0])
+    assert any(p == "Norway welcomed the move." for p, _ in alone.pairs)
+
+
+@needs_parser
 def test_bystander_is_neutral_by_rule_and_not_asked(clf):
     clf.config = clf.config.with_overrides(premise="clause")
     text = "Norway cheered the deal at a summit in Chile's capital."

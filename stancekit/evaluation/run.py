@@ -51,12 +51,39 @@ def _possessive_free(surface: str) -> str:
     return surface
 
 
-def predict_stancekit(items: Sequence[Item], classifier: Any) -> list[Prediction]:
+def _records_by_text(
+    classifier: Any, texts: list[str], idx: list[int], items: Sequence[Item], target: Any, actors: dict[str, list[str]],
+    whole_documents: bool,
+) -> dict[str, list[Any]]:
+    """Paragraph text -> its records: each paragraph labelled alone, or with ``whole_documents`` the document's
+    paragraphs joined in order and labelled as one text, its records handed back to the paragraph they came from."""
+    from ..segment import segment
+
+    numbered = {items[i]["text"]: items[i].get("paragraph") for i in idx}
+    if whole_documents and all(isinstance(n, int) for n in numbered.values()):
+        ordered = sorted(texts, key=lambda t: numbered[t])
+        joined = "\n\n".join(ordered)
+        paragraphs = [p for p in segment(joined) if p.is_content]
+        if [p.text.strip() for p in paragraphs] == [t.strip() for t in ordered]:
+            result = classifier.label(joined, target, actors, progress=False)
+            where = {p.index: t for p, t in zip(paragraphs, ordered)}
+            out: dict[str, list[Any]] = {t: [] for t in texts}
+            for r in result.records:
+                out[where[r.paragraph]].append(r)
+            return out
+    results = classifier.label_many([(str(n), t) for n, t in enumerate(texts)], target, actors, progress=False)
+    return {t: list(res.records) for t, res in zip(texts, results)}
+
+
+def predict_stancekit(items: Sequence[Item], classifier: Any, whole_documents: bool = False) -> list[Prediction]:
     """stancekit's predictions for each item (see the module docstring for how actors are built).
 
     Items are grouped by document and target; an item's ``aliases`` (the news set gives each actor's
     full alias list) are used as the actor's aliases, else the mention surfaces, and ``target_aliases``
-    make the target a `Target` with those phrases."""
+    make the target a `Target` with those phrases. Each paragraph is labelled as a text of its own, as the
+    annotation judges it; ``whole_documents``: the paragraphs of a document are labelled together, in order, as
+    `stancekit label` reads an article (what a paragraph says can then rest on one before it: "welcomed the move"
+    after a paragraph that reports a withdrawal). Items without a ``paragraph`` number are labelled on their own."""
     from ..targets import Target
 
     out: list[Prediction | None] = [None] * len(items)
@@ -76,11 +103,10 @@ def predict_stancekit(items: Sequence[Item], classifier: Any) -> list[Prediction
         actors = {name: list(a) for name, a in aliases.items()}
         tgt = Target(target, target_aliases)
         texts = list(dict.fromkeys(items[i]["text"] for i in idx))
-        results = classifier.label_many([(str(n), t) for n, t in enumerate(texts)], tgt, actors, progress=False)
-        by_text = {t: res for t, res in zip(texts, results)}
+        records = _records_by_text(classifier, texts, idx, items, tgt, actors, whole_documents)
         for i in idx:
             it = items[i]
-            recs = [r for r in by_text[it["text"]].records if r.actor == it["actor"]]
+            recs = [r for r in records[it["text"]] if r.actor == it["actor"]]
             if not recs:
                 out[i] = Prediction(
                     "neutral", "neutral", {"neutral": 1.0}, {"neutral": 1.0}, note="no_record"
@@ -187,13 +213,14 @@ def evaluate(
     classifier: Any = None,
     quiet: bool = False,
     progress: bool | None = False,
+    whole_documents: bool = False,
 ) -> dict[str, Any]:
     """Run each system on the eval set, write the results folder and return metrics.json's content.
 
     ``model``/``config`` are as for `StanceClassifier.from_pretrained` (None: bundled model,
     packaged config); ``classifier`` passes an already-loaded one instead. The headline table is
     printed to stdout unless ``quiet``. ``progress``: a bar over the systems on stderr (None: only on a
-    terminal).
+    terminal). ``whole_documents``: stancekit labels each document's paragraphs together (`predict_stancekit`).
     """
     systems = list(dict.fromkeys(systems))
     unknown = [s for s in systems if s not in SYSTEMS]
@@ -228,7 +255,7 @@ def evaluate(
             elif name == "zero-shot":
                 preds[name] = baselines.zero_shot(items, _torch_model(classifier.scorer), classifier.scorer.tokenizer)
             else:
-                preds[name] = predict_stancekit(items, classifier)
+                preds[name] = predict_stancekit(items, classifier, whole_documents=whole_documents)
             if bar is not None:
                 bar.update(1)
     finally:
@@ -246,6 +273,7 @@ def evaluate(
             "bootstrap": n_boot,
             "seed": seed,
             "systems": systems,
+            "whole_documents": whole_documents,
         },
         "systems": {name: score(items, p, n_boot, seed) for name, p in preds.items()},
     }
@@ -299,6 +327,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", default="results/eval", metavar="DIR", help="results folder (default: results/eval)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--whole-documents", action="store_true",
+        help="label each document's paragraphs together, as `stancekit label` reads an article (default: each "
+        "paragraph on its own, as the annotation judges it)",
+    )
 
 
 def run_from_args(args: argparse.Namespace) -> int:
@@ -312,5 +345,6 @@ def run_from_args(args: argparse.Namespace) -> int:
         n_boot=args.bootstrap,
         seed=args.seed,
         progress=getattr(args, "progress_bar", False),
+        whole_documents=getattr(args, "whole_documents", False),
     )
     return 0
