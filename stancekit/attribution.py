@@ -725,6 +725,8 @@ def _stated_plan(pred: Any, subjects: Sequence[Any]) -> dict[int, str]:
                  or any(c.dep_ == "conj" for c in s.children) for s in subjects)
     first, *rest = sorted([*auxes, pred], key=lambda t: t.i)
     return {first.i: f"{'have' if plural else 'has'} vowed", **{t.i: "" for t in rest}}
+
+
 #: Subjects that are acts or things, whose future is a prediction, not anybody's intention.
 _EVENT_SUBJECTS = _ACCEPT_NOUNS | _REFUSE_NOUNS | {
     "decision", "move", "vote", "choice", "outcome", "result", "step", "plan", "deal", "proposal", "agreement",
@@ -937,18 +939,27 @@ _UNDO_PHRASAL: dict[tuple[str, str], str] = {
 _DECISION_NOUNS = {"decision", "move", "step"}
 
 
+def _undo_verb(tok: Any) -> str | None:
+    """The verb phrase of the undoing ``tok`` names (`_UNDO_VERBS`, `_UNDO_PHRASAL` with its particle), else None."""
+    if tok.pos_ not in ("VERB", "NOUN"):
+        return None
+    lemma = tok.lemma_.lower()
+    if tok.pos_ == "VERB":
+        for c in tok.children:
+            if c.dep_ in ("prt", "advmod", "prep") and (lemma, c.lower_) in _UNDO_PHRASAL:
+                return _UNDO_PHRASAL[(lemma, c.lower_)]
+    return _UNDO_VERBS.get(lemma)
+
+
 def undo_event(sent: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
     """The undoing of the target a parsed sentence reports, as a verb phrase ("withdraw from the nuclear
     agreement" for "... announced that the United States was withdrawing from the nuclear agreement"), else None:
-    what a later bare "the decision" or "the move" refers to (`attribute`'s ``undo_event``)."""
+    what a later bare "the decision" or "the move" refers to (`attribute`'s ``prior_undoing``)."""
     if not target_spans:
         return None
     for tok in sent:
-        lemma = tok.lemma_.lower()
-        verb = _UNDO_VERBS.get(lemma)
-        if tok.pos_ == "VERB" and any(c.dep_ in ("prt", "advmod", "prep") and (lemma, c.lower_) in _UNDO_PHRASAL for c in tok.children):
-            verb = _UNDO_PHRASAL[(lemma, next(c.lower_ for c in tok.children if (lemma, c.lower_) in _UNDO_PHRASAL))]
-        if verb is None or tok.pos_ not in ("VERB", "NOUN"):
+        verb = _undo_verb(tok)
+        if verb is None:
             continue
         spans = [(a, b) for a, b in target_spans if any(t.idx <= a < t.idx + len(t.text) for t in tok.subtree if t.i != tok.i)]
         if spans:
@@ -988,13 +999,13 @@ def attribute(
     target_phrase: str | None = None,
     target_name: str | None = None,
     keep_conditions: bool = False,
-    undo_event: str | None = None,
+    prior_undoing: str | None = None,
 ) -> Clause:
     """The premise for the actor whose mentions are ``actor_spans`` (character offsets in ``sent``'s text)
     in one parsed sentence ``sent`` (a spaCy Doc). ``target_spans``: where the target's phrases occur;
     ``target_name``: the target's phrase when the sentence need not name it (completes a bare undo noun).
-    ``undo_event``: the undoing of the target the document reported before this sentence (`undo_event`), which a
-    bare "the decision" / "the move" of the actor's clause is taken to be.
+    ``prior_undoing``: the undoing of the target the document reported before this sentence (`undo_event`), which
+    a bare "the decision" / "the move" of the actor's clause is taken to be.
     ``keep_conditions``: keep a condition whose subject is somebody else ("X will sign it *if Y agrees*") in the
     premise of the clause it qualifies; `label` removes it, as it removes any other actor's clause (measured:
     the shipped model reads the conditions it is shown as positions; docs/attribution.md)."""
@@ -1053,7 +1064,7 @@ def attribute(
             replace = _target_for_it(tokens, phrase, named) or _complete_undo(tokens, anchor, target_name, named)
             if not named:
                 replace = {**_complete_owned_undo(root, target_name or phrase), **replace}
-            replace = {**_complete_decision(tokens, anchor, undo_event), **replace}
+            replace = {**_complete_decision(tokens, anchor, prior_undoing), **replace}
             speaker = _speaker_role(root)
             if speaker is not None and own is None:
                 drop, said = _speaker_subject(own_pred, speaker, sent.text[start:end])

@@ -438,7 +438,7 @@ class StanceClassifier:
             phrase = target.phrase_for(sent.text, spans) if cfg.target_linking else target.name
             fallback = None if tspans else self._phrase(target, unit.text, unit, para, mentions)
             clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
-                               target_name=fallback, undo_event=(undo_before or {}).get(sid))
+                               target_name=fallback, prior_undoing=(undo_before or {}).get(sid))
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
             direction = clause.direction
         who = self._actor_phrase(actor, text, unit, para, mentions, parsed)

@@ -258,14 +258,14 @@ def test_a_bare_decision_is_read_as_the_undoing_reported_before():
     start = s.index("The employers' group")
     spans = [(start, start + len("The employers' group"))]
     tspans = [(a, b) for a, b, _ in Target("the accord").find(s)]
-    with_event = attribute(doc, spans, target_spans=tspans, target_phrase="the accord", undo_event="pull out of the accord")
+    with_event = attribute(doc, spans, target_spans=tspans, target_phrase="the accord", prior_undoing="pull out of the accord")
     assert with_event.text.startswith("The employers' group welcomed the move to pull out of the accord,")
     assert "move to" not in attribute(doc, spans, target_spans=tspans, target_phrase="the accord").text
     # a decision that says what it is, or somebody else's, stays as it is
     s = "Peru welcomed the decision to sign the accord."
-    assert attribute(NLP(s), [(0, 4)], undo_event="pull out of the accord").text == s
+    assert attribute(NLP(s), [(0, 4)], prior_undoing="pull out of the accord").text == s
     s = "Peru criticised the mayors who had welcomed the move."
-    assert attribute(NLP(s), [(0, 4)], undo_event="pull out of the accord").text == s
+    assert attribute(NLP(s), [(0, 4)], prior_undoing="pull out of the accord").text == s
 
 
 def test_leading_subordinator_of_an_inner_clause_is_kept():
