@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -71,6 +72,8 @@ def _records_by_text(
             for r in result.records:
                 out[where[r.paragraph]].append(r)
             return out
+        logging.getLogger(__name__).warning(
+            "whole documents: the paragraphs of one document do not segment back as given; labelled one by one")
     results = classifier.label_many([(str(n), t) for n, t in enumerate(texts)], target, actors, progress=False)
     return {t: list(res.records) for t, res in zip(texts, results)}
 
