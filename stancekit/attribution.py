@@ -18,6 +18,8 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   accord*", "the minister said *she still backed the bill*", "..., saying *it fully supports the contract*"), the
   premise is the complement with the pronoun replaced by the speaker ("Peru would ratify the accord."): framed as
   "X said ...", an NLI model reads the clause as a report of somebody else's position and answers neutral.
+- **Names the parser misreads.** A name opening the sentence that the parser takes for an interjection or an
+  adverbial ("*Windhoek* lauded the treaty": an unknown word, tagged INTJ) is the subject of a verb that has none.
 - **Speakers for an organisation.** An organisation named as what a speaker speaks for ("Tomas Beltran, *president
   of Local 1862*, called ...", "a spokeswoman *for the ministry* said ...") is the agent of the speaker's clause,
   as a possessor of the subject is, and the subject is written "Local 1862's president": in the appositive form
@@ -248,6 +250,8 @@ def _locate(root: Any) -> tuple[str, Any]:
             return "agent", tok
         if dep in _SUBJ:
             return "agent", head
+        if dep in ("intj", "npadvmod", "dep") and tok.i < head.i and head.pos_ == "VERB" and not _own_subjects(head):
+            return "agent", head  # an unknown name the parser did not take for the subject ("Windhoek lauded the deal")
         if dep == "pobj" and head.dep_ == "agent":
             pred = head.head
             if pred.dep_ in ("acl", "relcl") and pred.head.pos_ in ("NOUN", "PROPN"):

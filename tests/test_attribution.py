@@ -137,6 +137,14 @@ def test_a_from_phrase_without_a_reaction_verb_is_a_bystander():
     assert clause("Norway imports gas from Russia.", "Russia").role == "bystander"
 
 
+def test_a_name_the_parser_does_not_take_for_the_subject_is_still_the_agent():
+    """The small parser reads an unknown name opening a sentence as an interjection ("Windhoek" INTJ): the verb has
+    no subject, so the name before it is taken as one."""
+    s = "Windhoek lauded the shipping-lane treaty as a fair deal."
+    assert clause(s, "Windhoek") == Clause(s, "agent")
+    assert clause("Yesterday, Chile signed the deal.", "Chile").role == "agent"
+
+
 def test_reduced_relative_with_agent_keeps_its_noun():
     c = clause("For this reason, the plan presented by Trump is more in Russia's favor.", "Trump")
     assert c == Clause("The plan presented by Trump.", "agent")
