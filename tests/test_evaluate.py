@@ -153,3 +153,28 @@ def test_whole_documents_reads_a_paragraph_after_the_one_before(tiny_models):
     assert alone[1].evidence == "Norway welcomed the move."
     assert together[1].evidence == "Norway welcomed the move to withdraw from the deal."
     assert together[0].evidence == alone[0].evidence  # the first paragraph reads the same either way
+
+
+def test_cli_evaluate_whole_documents(tiny_models, tmp_path):
+    """`--whole-documents` reaches the results folder; texts without a document id are still labelled one by one."""
+    from stancekit.cli import main
+
+    rows = [dict(id=f"d-p{i}", doc_id="d", paragraph=i, text=t, actor=a, mentions=[a], target="the deal",
+                 stance="neutral", sentiment="neutral", split="dev")
+            for i, (t, a) in enumerate([("Chile announced its withdrawal from the deal.", "Chile"),
+                                        ("Norway welcomed the move.", "Norway")])]
+    path = tmp_path / "doc.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    rc = main(["evaluate", "--model", str(tiny_models["nli3"]), "--eval-set", str(path), "--split", "dev",
+               "--systems", "stancekit", "--bootstrap", "20", "--whole-documents", "-o", str(tmp_path / "docs")])
+    assert rc == 0
+    assert json.loads((tmp_path / "docs" / "metrics.json").read_text())["meta"]["whole_documents"] is True
+    assert "--whole-documents" in (tmp_path / "docs" / "report.md").read_text()
+
+    from stancekit.classifier import StanceClassifier
+    from stancekit.evaluation.run import predict_stancekit
+
+    clf = StanceClassifier.from_pretrained(str(tiny_models["nli3"]), premise="clause")
+    loose = [{**r, "doc_id": "", "paragraph": 0, "aliases": [], "target_aliases": []} for r in rows]
+    assert [p.evidence for p in predict_stancekit(loose, clf, whole_documents=True)] == [
+        p.evidence for p in predict_stancekit(loose, clf)]

@@ -61,7 +61,10 @@ def _records_by_text(
     from ..segment import segment
 
     numbered = {items[i]["text"]: items[i].get("paragraph") for i in idx}
-    if whole_documents and all(isinstance(n, int) for n in numbered.values()):
+    numbers = list(numbered.values())
+    one_document = bool(items[idx[0]].get("doc_id")) and all(isinstance(n, int) for n in numbers) and len(
+        set(numbers)) == len(numbers)  # texts without a document id, or two texts as one paragraph: not one text
+    if whole_documents and one_document:
         ordered = sorted(texts, key=lambda t: numbered[t])
         joined = "\n\n".join(ordered)
         paragraphs = [p for p in segment(joined) if p.is_content]
@@ -86,7 +89,8 @@ def predict_stancekit(items: Sequence[Item], classifier: Any, whole_documents: b
     make the target a `Target` with those phrases. Each paragraph is labelled as a text of its own, as the
     annotation judges it; ``whole_documents``: the paragraphs of a document are labelled together, in order, as
     `stancekit label` reads an article (what a paragraph says can then rest on one before it: "welcomed the move"
-    after a paragraph that reports a withdrawal). Items without a ``paragraph`` number are labelled on their own."""
+    after a paragraph that reports a withdrawal). Items without a ``doc_id``, or whose paragraph numbers repeat, are
+    labelled paragraph by paragraph."""
     from ..targets import Target
 
     out: list[Prediction | None] = [None] * len(items)
