@@ -395,10 +395,9 @@ def _complete_owned_undo(root: Any, target: str | None) -> dict[int, str]:
     head = root.head
     if not target or root.dep_ not in ("poss", "compound", "amod", "nmod") or head.pos_ != "NOUN":
         return {}
-    if head.lemma_.lower() not in UNDO_LEMMAS or head.lower_ in _NOT_COMPLETED or any(
-            (c.dep_ == "prep" and c.lower_ in ("of", "from")) or c.dep_ in ("acl", "relcl") for c in head.children):
+    if head.lemma_.lower() not in UNDO_LEMMAS or head.lower_ in _NOT_COMPLETED or _says_what_it_undoes(head):
         return {}
-    return {head.i: f"{head.text} {'from' if head.lower_ in _UNDO_FROM else 'of'} {target}"}
+    return {head.i: _undo_named(head, target)}
 
 
 #: Verbs that report their subject's own words: "Peru said it would ratify the accord".
@@ -884,9 +883,18 @@ def _undoes(tokens: Sequence[Any], pred: Any, target_spans: Sequence[tuple[int, 
 def _is_bare_undo_noun(tok: Any) -> bool:
     """An undo noun standing alone as an object ("hailed *the withdrawal*"): no "of"/"from" phrase or clause
     says what is undone, so in a text about the target it is the target."""
-    return tok.pos_ == "NOUN" and tok.lemma_.lower() in UNDO_LEMMAS and tok.dep_ in ("dobj", "pobj", "attr", "oprd") and not any(
-        (c.dep_ == "prep" and c.lower_ in ("of", "from")) or c.dep_ in ("acl", "relcl") for c in tok.children
-    )
+    return tok.pos_ == "NOUN" and tok.lemma_.lower() in UNDO_LEMMAS and tok.dep_ in ("dobj", "pobj", "attr", "oprd") and not (
+        _says_what_it_undoes(tok))
+
+
+def _says_what_it_undoes(tok: Any) -> bool:
+    """Whether an undo noun has an "of"/"from" phrase or a clause that names what it undoes."""
+    return any((c.dep_ == "prep" and c.lower_ in ("of", "from")) or c.dep_ in ("acl", "relcl") for c in tok.children)
+
+
+def _undo_named(tok: Any, target: str) -> str:
+    """A bare undo noun with the target named after it: "withdrawal from the accord", "repeal of the bill"."""
+    return f"{tok.text} {'from' if tok.lower_ in _UNDO_FROM else 'of'} {target}"
 
 
 #: Undo nouns completed with "from" instead of "of" (`_complete_undo`); "walkout" and "leave" are not completed
@@ -919,8 +927,7 @@ def _complete_undo(tokens: Sequence[Any], pred: Any, target_name: str | None, na
         return {}
     for tok in tokens:
         if tok.i != pred.i and tok.lower_ not in _NOT_COMPLETED and _is_bare_undo_noun(tok) and _acted_on_by(tok, pred):
-            prep = "from" if tok.lower_ in _UNDO_FROM else "of"
-            return {tok.i: f"{tok.text} {prep} {target_name}"}
+            return {tok.i: _undo_named(tok, target_name)}
     return {}
 
 

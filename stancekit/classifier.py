@@ -309,7 +309,7 @@ class StanceClassifier:
             return room[name]
 
         links = self._pronoun_links(paragraphs, finder) if cfg.resolve_pronouns else {}
-        events: list[str | None] = [None]  # the latest undoing of the target reported so far (`undo_event`)
+        latest_undoing: str | None = None  # the latest undoing of the target reported so far (`undo_event`)
         for para in paragraphs:
             if bar is not None:
                 bar.update(1)
@@ -323,7 +323,7 @@ class StanceClassifier:
             for m in found:
                 by_actor.setdefault(m.actor, []).append(m)
             parsed = self._parse_sentences(parser, para, found, reuse=own_parser) if parser is not None else {}
-            undo_before = self._undo_events(parsed, para, tgt, events) if parsed else {}
+            undo_before, latest_undoing = self._undo_events(parsed, para, tgt, latest_undoing)
             for name in order:
                 ms = by_actor.get(name)
                 if not ms:
@@ -446,20 +446,18 @@ class StanceClassifier:
 
     @staticmethod
     def _undo_events(
-        parsed: Mapping[int, Any], para: Paragraph, target: Target, events: list[str | None]
-    ) -> dict[int, str | None]:
+        parsed: Mapping[int, Any], para: Paragraph, target: Target, latest: str | None
+    ) -> tuple[dict[int, str | None], str | None]:
         """Sentence id -> the latest undoing of the target reported before that sentence in the document
-        (`stancekit.attribution.undo_event`, over the parsed sentences); ``events[0]`` carries it across
-        paragraphs."""
+        (`stancekit.attribution.undo_event`, over the parsed sentences), starting from ``latest`` (the paragraphs
+        before); and the latest one after this paragraph."""
         from .attribution import undo_event
 
         before: dict[int, str | None] = {}
         for sid in sorted(parsed):
-            before[sid] = events[0]
-            found = undo_event(parsed[sid], [(a, b) for a, b, _ in target.find(para.sentences[sid].text)])
-            if found is not None:
-                events[0] = found
-        return before
+            before[sid] = latest
+            latest = undo_event(parsed[sid], [(a, b) for a, b, _ in target.find(para.sentences[sid].text)]) or latest
+        return before, latest
 
     def _actor_phrase(
         self, actor: str, text: str, unit: Unit, para: Paragraph, mentions: Sequence[Any], parsed: Mapping[int, Any]
