@@ -246,6 +246,8 @@ def _m_stancekit(spec: dict[str, Any]) -> dict[str, Any]:
         "pairs": len(prep.pairs),
         "split_windows": sum(1 for r in res.records if r.windows > 1),
         "loaded_rss_mb": round(loaded, 1),
+        "backend": clf.scorer.backend,
+        "precision": clf.scorer.precision,
         **{k: round(v, 4) for k, v in stages.items()},
     }
     if not full:
@@ -477,7 +479,14 @@ def machine_info(model: str, threads: int | None) -> dict[str, Any]:
         "cpu": cpu, "cores": cores, "logical_cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__, "transformers": transformers.__version__, "python": platform.python_version(),
         "platform": platform.platform(), "model": model, "model_params": _param_count(model),
+        "native_bfloat16": _native_bfloat16(),
     }
+
+
+def _native_bfloat16() -> bool:
+    from stancekit.nli import native_bfloat16
+
+    return native_bfloat16()
 
 
 def _param_count(model: str) -> int | None:

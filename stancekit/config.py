@@ -22,9 +22,12 @@ from .templates import TemplateSet
 
 PREMISE_MODES: tuple[str, ...] = ("sentences", "paragraph", "clause")
 NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
-#: "int8" = float32 weights quantised to int8 on load (dynamic quantisation of nn.Linear; CPU only).
-DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "int8")
-#: Inference engine: "auto" (ONNX Runtime for a float32 model of 50M+ parameters on CPU, else PyTorch), "torch" or "onnx".
+#: "int8" = float32 weights quantised to int8 on load (dynamic quantisation of nn.Linear; CPU only); "bfloat16-mixed" =
+#: float32 weights, matrix products in bfloat16 under torch.autocast (what "auto" picks for a large model on a CPU with
+#: bfloat16 arithmetic).
+DTYPES: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16", "bfloat16-mixed", "int8")
+#: Inference engine: "auto" (PyTorch for bfloat16 mixed precision; else ONNX Runtime for a float32 model of 50M+
+#: parameters on CPU, else PyTorch), "torch" or "onnx".
 BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx")
 
 

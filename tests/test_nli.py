@@ -276,6 +276,7 @@ def test_auto_backend_runs_a_large_float32_model_on_onnx(tiny_models, tmp_path, 
     pytest.importorskip("onnx")
     monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(nli, "ONNX_MIN_PARAMETERS", 1000)
+    monkeypatch.setattr(nli, "native_bfloat16", lambda: False)  # a CPU without bfloat16 arithmetic
     auto = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
     ref = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="torch")
     assert auto.backend == "onnx" and ref.backend == "torch"
@@ -324,6 +325,7 @@ def test_auto_backend_falls_back_to_torch_when_the_export_fails(tiny_models, tmp
     blocker.write_text("x")
     monkeypatch.setenv("STANCEKIT_CACHE", str(blocker))  # the export cannot be written
     monkeypatch.setattr(nli, "ONNX_MIN_PARAMETERS", 1000)
+    monkeypatch.setattr(nli, "native_bfloat16", lambda: False)
     s = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
     assert "ONNX Runtime unavailable" in capsys.readouterr().err
     assert s.backend == "torch" and s.score(PAIRS[:1]).shape == (1, 3)
@@ -331,3 +333,60 @@ def test_auto_backend_falls_back_to_torch_when_the_export_fails(tiny_models, tmp
     assert q.backend == "torch" and any("quantized" in type(m).__module__ for m in q.model.modules())
     with pytest.raises(ModelError, match="ONNX export failed"):
         NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="onnx")
+
+
+def _linear_output_dtypes(scorer: NLIScorer) -> set:
+    """The dtypes the model's Linear layers computed in during one `score` call."""
+    seen: set = set()
+    hooks = [m.register_forward_hook(lambda _m, _i, out: seen.add(out.dtype))
+             for m in scorer.model.modules() if isinstance(m, torch.nn.Linear)]
+    try:
+        scorer.score(PAIRS)
+    finally:
+        for h in hooks:
+            h.remove()
+    return seen
+
+
+def test_bfloat16_mixed_keeps_float32_weights_and_multiplies_in_bfloat16(tiny_models):
+    """dtype bfloat16-mixed: the weights stay float32, the matrix products run in bfloat16 under autocast, and the
+    probabilities stay near float32's (bfloat16 keeps 8 bits of mantissa)."""
+    mixed = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", dtype="bfloat16-mixed")
+    ref = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="torch")
+    assert mixed.backend == "torch" and mixed.precision == "bfloat16-mixed" and ref.precision == "float32"
+    assert next(mixed.model.parameters()).dtype == torch.float32
+    assert _linear_output_dtypes(mixed) == {torch.bfloat16}
+    assert _linear_output_dtypes(ref) == {torch.float32}
+    got, want = mixed.score(PAIRS), ref.score(PAIRS)
+    assert got.dtype == np.float32 and np.allclose(got.sum(axis=1), 1.0, atol=1e-5)
+    assert np.abs(got - want).max() < 0.05
+    with pytest.raises(ConfigError, match="bfloat16-mixed runs on PyTorch"):
+        NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", dtype="bfloat16-mixed", backend="onnx")
+
+
+def test_auto_runs_a_large_model_in_bfloat16_mixed_on_a_cpu_with_bfloat16_arithmetic(tiny_models, monkeypatch):
+    """dtype auto + backend auto: a model past the size threshold runs in bfloat16 mixed precision on PyTorch when
+    the CPU multiplies bfloat16 in hardware; a small model, a forced backend or float32 keep float32."""
+    monkeypatch.setattr(nli, "ONNX_MIN_PARAMETERS", 1000)
+    monkeypatch.setattr(nli, "native_bfloat16", lambda: True)
+    auto = NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu")
+    assert auto.backend == "torch" and auto.precision == "bfloat16-mixed"
+    assert _linear_output_dtypes(auto) == {torch.bfloat16}
+    assert NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", backend="torch").precision == "float32"
+    assert NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu", dtype="float32", backend="torch").autocast is None
+    monkeypatch.setattr(nli, "ONNX_MIN_PARAMETERS", 10**12)
+    assert NLIScorer.from_pretrained(tiny_models["nli3"], device="cpu").precision == "float32"
+
+
+def test_native_bfloat16_agrees_with_the_cpu_flags():
+    """The probe says yes exactly when the kernel lists AVX-512 BF16 or AMX tiles for this CPU."""
+    from pathlib import Path
+
+    info = Path("/proc/cpuinfo")
+    if not info.is_file():
+        pytest.skip("no /proc/cpuinfo")
+    flags = set()
+    for line in info.read_text().splitlines():
+        if line.startswith("flags"):
+            flags |= set(line.split(":", 1)[1].split())
+    assert nli.native_bfloat16() == bool({"avx512_bf16", "amx_tile"} & flags)

@@ -276,6 +276,9 @@ def evaluate(
             "n": len(items),
             "n_high_confidence": sum(it["confidence"] == "high" for it in items),
             "model": getattr(classifier, "model_name", None),
+            # what ran the model: labels can move by an item between float32 and bfloat16-mixed (docs/performance.md)
+            "backend": getattr(getattr(classifier, "scorer", None), "backend", None),
+            "precision": getattr(getattr(classifier, "scorer", None), "precision", None),
             "config": str(config) if isinstance(config, (str, Path)) else (None if config is None else "<LabelConfig>"),
             "bootstrap": n_boot,
             "seed": seed,
