@@ -497,6 +497,7 @@ class StanceClassifier:
         margin, gap = self.config.decision.thresholds("stance")
         sentiment_margin, sentiment_gap = self.config.decision.thresholds("sentiment")
         stance_bias, sentiment_bias = self.config.decision.bias("stance"), self.config.decision.bias("sentiment")
+        aligned_margin = self.config.decision.sentiment_aligned_margin
         records: list[Record] = []
         for item in prep.items:
             stance = []
@@ -517,14 +518,18 @@ class StanceClassifier:
             ]
             si = _decide.pick_unit(stance)
             ti = _decide.pick_unit(senti)
+            stance_label = _decide.decide(stance[si], margin, min_polar_gap=gap)
             records.append(
                 Record(
                     paragraph=item.paragraph,
                     actor=item.actor,
                     mentions=item.mentions,
-                    stance=_decide.decide(stance[si], margin, min_polar_gap=gap),
+                    stance=stance_label,
                     stance_scores=stance[si],
-                    sentiment=_decide.decide(senti[ti], sentiment_margin, min_polar_gap=sentiment_gap),
+                    sentiment=_decide.decide_sentiment(
+                        senti[ti], sentiment_margin, sentiment_gap,
+                        _decide.echoed_stance(stance_label, item.stance[si].role), aligned_margin,
+                    ),
                     sentiment_scores=senti[ti],
                     evidence=item.stance[si].text,
                     windows=len(item.units),

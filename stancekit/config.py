@@ -51,6 +51,10 @@ class DecisionConfig:
     stance_bias: float = 0.0
     #: The same between negative and positive sentiment.
     sentiment_bias: float = 0.0
+    #: Sentiment's margin when its polarity is the actor's own stance in the paragraph (negative for an actor that
+    #: opposes, positive for one that supports; None: ``sentiment_neutral_margin``). Stating a position is not being
+    #: portrayed, and NLI models read "X rejected the plan" as "X is portrayed negatively" (`decide.decide_sentiment`).
+    sentiment_aligned_margin: float | None = None
 
     def sentiment_margin(self) -> float:
         return self.neutral_margin if self.sentiment_neutral_margin is None else self.sentiment_neutral_margin

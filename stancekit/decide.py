@@ -143,6 +143,46 @@ def decide(
     return top
 
 
+#: The sentiment label that goes with each stance label (an actor that opposes reads as negative, and so on).
+ALIGNED_SENTIMENT: dict[str, str] = {"support": "positive", "oppose": "negative"}
+
+
+def echoed_stance(stance: str, role: str | None = None) -> str | None:
+    """The stance that a record's sentiment may merely echo (`decide_sentiment`): its own, except for a threat
+    (attribution role "pressure"), whose side is a position and also, in the annotation guidelines' words, a
+    threatening portrayal, so its negative sentiment is more than an echo.
+
+    >>> echoed_stance("oppose", "agent"), echoed_stance("oppose", "pressure")
+    ('oppose', None)
+    """
+    return None if role == "pressure" else stance
+
+
+def decide_sentiment(
+    scores: Mapping[str, float],
+    neutral_margin: float = 0.0,
+    min_polar_gap: float = 0.0,
+    stance: str | None = None,
+    aligned_margin: float | None = None,
+) -> str:
+    """Sentiment label of a distribution (`decide`), with its own margin where the sentiment only repeats the
+    actor's stance. An actor that rejects a plan is not thereby portrayed negatively (the annotation guidelines:
+    "an actor can oppose the plan and be portrayed neutrally"), yet NLI models answer "X is portrayed negatively"
+    from the rejection itself; so a polarity that matches ``stance`` (negative with oppose, positive with support)
+    must clear ``aligned_margin`` instead of ``neutral_margin``. None: no special case.
+
+    >>> s = {"positive": 0.05, "negative": 0.75, "neutral": 0.20}
+    >>> decide_sentiment(s, 0.4, stance="oppose"), decide_sentiment(s, 0.4, stance="oppose", aligned_margin=0.6)
+    ('negative', 'neutral')
+    >>> decide_sentiment(s, 0.4, stance="support", aligned_margin=0.6)  # criticised while supporting: kept
+    'negative'
+    """
+    label = decide(scores, neutral_margin, min_polar_gap=min_polar_gap)
+    if aligned_margin is not None and label != "neutral" and ALIGNED_SENTIMENT.get(stance or "") == label:
+        return decide(scores, aligned_margin, min_polar_gap=min_polar_gap)
+    return label
+
+
 def polar_mass(scores: Mapping[str, float], neutral: str = "neutral") -> float:
     """1 - neutral: how decisive a unit is, whichever way."""
     return 1.0 - float(scores.get(neutral, 0.0))

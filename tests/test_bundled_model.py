@@ -20,7 +20,10 @@ ACTORS = {"Norway": ["Norway"]}
 CLEAR = [
     ("Norway strongly opposes the plan.", "oppose", None),
     ("Norway fully supports the plan.", "support", None),
-    ("Norway praised the plan as a great success.", "support", "positive"),
+    # Praising is taking a side, not being portrayed (sentiment: the aligned margin's call, not asserted here);
+    # being praised is a positive portrayal.
+    ("Norway praised the plan as a great success.", "support", None),
+    ("Norway was widely praised for its generous support of the plan.", "support", "positive"),
     ("Norway held elections in September.", "neutral", "neutral"),
 ]
 

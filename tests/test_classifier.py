@@ -6,7 +6,7 @@ import pytest
 from stancekit import decide
 from stancekit.actors import ActorsSpec, build_actors
 from stancekit.classifier import StanceClassifier, resolve_model
-from stancekit.config import LabelConfig
+from stancekit.config import LabelConfig, load_config
 from stancekit.errors import ConfigError, ModelError
 from stancekit.mentions import find_mentions
 from stancekit.segment import segment
@@ -88,6 +88,36 @@ def test_neutral_margin_is_applied(tiny_models, article_text, actors_map):
     )
     res = strict.label(article_text, "the plan", actors_map)
     assert res.records and all(r.stance == "neutral" and r.sentiment == "neutral" for r in res.records)
+
+
+def test_sentiment_aligned_margin_applies_only_where_the_sentiment_repeats_the_stance(tiny_models, article_text,
+                                                                                      actors_map):
+    """Margins of -1 make every record take a side, and biases of +-1 choose the sides. An aligned margin of 1 turns
+    every sentiment that matches its record's stance (negative with oppose, positive with support) to neutral, except
+    a threat's ("if they accept the plan, ... will take measures against them"), and keeps the others; it changes no
+    stance and no score."""
+    text = article_text + "\n\nTrump has threatened that if they accept the plan, the United States will take other measures against them.\n"
+    pairs = {"support": "positive", "oppose": "negative"}
+    moved = kept = threats = 0
+    off = load_config()
+    off.decision.sentiment_aligned_margin = None  # the packaged default sets one
+    for stance_bias, sentiment_bias in ((-1.0, -1.0), (1.0, 1.0), (1.0, -1.0)):
+        kw = dict(device="cpu", neutral_margin=-1.0, sentiment_neutral_margin=-1.0, stance_bias=stance_bias,
+                  sentiment_bias=sentiment_bias)
+        plain = StanceClassifier.from_pretrained(tiny_models["nli3"], off, **kw).label(text, "the plan", actors_map)
+        aligned = StanceClassifier.from_pretrained(tiny_models["nli3"], off, sentiment_aligned_margin=1.0, **kw).label(
+            text, "the plan", actors_map)
+        assert plain.records
+        for p, a in zip(plain.records, aligned.records):
+            assert (p.stance, p.stance_scores, p.sentiment_scores) == (a.stance, a.stance_scores, a.sentiment_scores)
+            if pairs.get(p.stance) == p.sentiment and p.attribution != "pressure":
+                assert a.sentiment == "neutral"
+                moved += 1
+            else:
+                assert a.sentiment == p.sentiment != "neutral"
+                kept += 1
+                threats += pairs.get(p.stance) == p.sentiment
+    assert moved and kept and threats  # every case occurs: the rule is not vacuous
 
 
 def test_paragraph_mode_and_two_way_model(tiny_models, article_text, actors_map):

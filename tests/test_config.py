@@ -28,7 +28,8 @@ def test_default_file_spells_out_the_dataclass_defaults():
     assert {k: v for k, v in packaged.items() if k != "decision"} == {k: v for k, v in plain.items() if k != "decision"}
     assert packaged["decision"].keys() == plain["decision"].keys()
     assert plain["decision"] == {"neutral_margin": 0.0, "sentiment_neutral_margin": None, "min_polar_gap": 0.0,
-                                 "sentiment_min_polar_gap": None, "stance_bias": 0.0, "sentiment_bias": 0.0}
+                                 "sentiment_min_polar_gap": None, "stance_bias": 0.0, "sentiment_bias": 0.0,
+                                 "sentiment_aligned_margin": None}
     assert packaged["decision"] != plain["decision"]  # the tuned values are what ships
 
 

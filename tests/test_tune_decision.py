@@ -48,15 +48,37 @@ def test_tune_writes_a_loadable_label_config_with_the_chosen_thresholds(tiny_mod
     cfg = load_config(out / "label-config.yaml")
     d = cfg.decision
     assert (d.neutral_margin, d.min_polar_gap, d.stance_bias) == tuple(best["stance"])
-    assert (d.sentiment_neutral_margin, d.sentiment_min_polar_gap, d.sentiment_bias) == tuple(best["sentiment"])
+    assert (d.sentiment_neutral_margin, d.sentiment_min_polar_gap, d.sentiment_bias,
+            d.sentiment_aligned_margin) == tuple(best["sentiment"])
     # everything but the four thresholds is the packaged default, comments included
     default = (ROOT / "configs" / "default.yaml").read_text().splitlines()
     written = (out / "label-config.yaml").read_text().splitlines()
     assert len(default) == len(written)
     changed = [a for a, b in zip(default, written) if a != b]
     assert all(line.strip().split(":")[0] in {"neutral_margin", "min_polar_gap", "sentiment_neutral_margin",
-                                                "sentiment_min_polar_gap", "stance_bias", "sentiment_bias"} for line in changed)
-    assert "chosen stance" in (out / "tune.md").read_text()
+                                                "sentiment_min_polar_gap", "stance_bias", "sentiment_bias",
+                                                "sentiment_aligned_margin"} for line in changed)
+    md = (out / "tune.md").read_text()
+    assert "chosen stance" in md and "chosen sentiment" in md and "the aligned margin at" in md
+
+
+def test_sweep_sentiment_moves_only_sentiments_that_repeat_the_stance():
+    mod = _script()
+    golds = ["neutral", "negative", "positive"]
+    scores = [{"positive": 0.05, "negative": 0.75, "neutral": 0.20},  # an opposing actor read as negative
+              {"positive": 0.05, "negative": 0.75, "neutral": 0.20},  # a supporting actor that is criticised
+              {"positive": 0.80, "negative": 0.05, "neutral": 0.15}]  # no stance: praised
+    curve = mod.sweep_sentiment(golds, scores, ["oppose", "support", None])
+    assert set(curve) == set(mod.SENT_GRID)
+    assert curve[(0.4, 0.0, 0.0, None)] < 1.0  # off: the opposing actor is called negative
+    assert curve[(0.4, 0.0, 0.0, 0.6)] == 1.0  # 0.75 - 0.20 does not clear 0.6: neutral; the other two are kept
+    assert curve[(0.4, 0.0, 0.0, 0.5)] < 1.0  # 0.55 clears 0.5
+    for a in (None, 0.6):  # each setting is the library's own rule
+        preds = [decide.decide_sentiment(s, 0.4, 0.0, st, a) for s, st in zip(scores, ["oppose", "support", None])]
+        assert curve[(0.4, 0.0, 0.0, a)] == metrics.macro_f1(golds, preds, ("positive", "negative", "neutral"))
+    no_stance = mod.sweep_sentiment(golds, scores)  # a set without stances: the aligned margin changes nothing
+    assert no_stance[(0.4, 0.0, 0.0, 0.6)] == no_stance[(0.4, 0.0, 0.0, None)] == mod.sweep(
+        golds, scores, ("positive", "negative", "neutral"))[(0.4, 0.0, 0.0)]
 
 
 def test_tuned_scores_are_what_evaluate_gives_with_the_written_config(tiny_models, tmp_path, capsys):
@@ -84,3 +106,27 @@ def test_tuned_scores_are_what_evaluate_gives_with_the_written_config(tiny_model
         key = "/".join(str(v) for v in tuned["best"][task])
         got = metrics.macro_f1([it[task] for it in items], [getattr(p, task) for p in preds], labels)
         assert got == pytest.approx(tuned["curves"][f"contrast/{task}"][key])
+
+
+def test_smoothed_scores_an_aligned_margin_with_its_neighbours():
+    mod = _script()
+    mean = {(0.4, 0.0, 0.0, None): 0.5, (0.4, 0.0, 0.0, 0.6): 0.70, (0.4, 0.0, 0.0, 0.65): 0.71,
+            (0.4, 0.0, 0.0, 0.7): 0.72, (0.4, 0.0, 0.0, 0.75): 0.40}
+    sm = mod.smoothed(mean)
+    assert sm[(0.4, 0.0, 0.0, None)] == 0.5
+    assert sm[(0.4, 0.0, 0.0, 0.6)] == pytest.approx((0.70 + 0.71) / 2)  # one neighbour on the grid
+    assert sm[(0.4, 0.0, 0.0, 0.65)] == pytest.approx((0.70 + 0.71 + 0.72) / 3)
+    assert max(sm, key=sm.get) == (0.4, 0.0, 0.0, 0.65)  # the raw best, 0.70, sits at the cliff's edge
+
+
+def test_keep_sentiment_chooses_only_the_aligned_margin(tiny_models, tmp_path, capsys):
+    out = tmp_path / "tune"
+    rc = _script().main(["--model", str(tiny_models["nli3"]), "--vast", "0", "--newsmtsc", "0", "--no-news",
+                         "--keep-sentiment", "--data", str(tmp_path / "no-data"), "-o", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    d, default = load_config(out / "label-config.yaml").decision, load_config().decision
+    assert (d.sentiment_neutral_margin, d.sentiment_min_polar_gap, d.sentiment_bias) == (
+        default.sentiment_neutral_margin, default.sentiment_min_polar_gap, default.sentiment_bias)
+    best = json.loads((out / "tune.json").read_text())["best"]["sentiment"]
+    assert best[:3] == [default.sentiment_margin(), default.sentiment_gap(), default.sentiment_bias]
+    assert "kept from the config" in (out / "tune.md").read_text()

@@ -36,6 +36,7 @@ class Prediction:
     note: str = ""
     evidence: str = ""  # stancekit: the premise that decided the stance
     target_phrase: str = ""  # stancekit: the target phrase asked
+    attribution: str = ""  # stancekit: the actor's role in the deciding premise (`Record.attribution`)
 
 
 # ---------------------------------------------------------------------------- majority

@@ -127,6 +127,7 @@ def predict_stancekit(items: Sequence[Item], classifier: Any, whole_documents: b
                 {k: float(v) for k, v in r.sentiment_scores.items()},
                 evidence=r.evidence,
                 target_phrase=r.target_phrase or "",
+                attribution=r.attribution or "",
             )
     return [p for p in out if p is not None]
 
