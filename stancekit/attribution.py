@@ -62,8 +62,9 @@ each tested on real parsed sentences in ``tests/test_attribution.py``:
   a passive and "would have" stay as they are.
 - **Threats.** A conditional threat over the target reveals a position (docs/annotation.md): threatening a
   refusal ("Trump has threatened that *if they do not accept it*, the United States will take other measures
-  against them") is support, threatening an acceptance is opposition. ``Clause.role == "pressure"`` and
-  ``Clause.direction`` give the side; the model still says whether a position is stated at all.
+  against them") is support, threatening an acceptance is opposition. A relative clause on the punished is a
+  condition too ("vowed to take measures against *anyone who accepts the plan*": opposition). ``Clause.role ==
+  "pressure"`` and ``Clause.direction`` give the side; the model still says whether a position is stated at all.
 - **Questions.** An embedded question keeps its frame ("*Reporters asked whether* Peru would ratify it"), and a
   direct question its question mark ("Will Chile sign it?"): cut down, either would read as a statement.
 - **Opposing the opposite.** When an agent's clause acts on an *undoing* of the target ("criticised the
@@ -654,6 +655,32 @@ def _pressure(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
             negated = any(c.dep_ == "neg" for c in cond.children) != ("unless" in marks)
             refusal = (lemma in _ACCEPT_LEMMAS) == negated
             return "support" if refusal else "oppose"
+    if threat or any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for c in pred.children):
+        return _punished_act(pred, target_spans)
+    return None
+
+
+def _punished_act(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
+    """The side of a threat whose condition is a relative clause on the punished: "vowed to take measures against
+    *anyone who accepts the plan*", "threatened sanctions on *any country that signs the treaty*", "will impose
+    consequences for *governments that reject the deal*". Those who take up the target are threatened: "oppose";
+    those who refuse it: "support". The punished noun is the object of "against", or of a preposition on a punitive
+    noun or on a verb with a punitive object ("sanctions on", "consequences for", "impose penalties on")."""
+    for rel in pred.subtree:
+        noun = rel.head
+        if rel.dep_ != "relcl" or noun.dep_ != "pobj" or rel.lemma_.lower() not in _ACCEPT_LEMMAS | _REFUSE_LEMMAS:
+            continue
+        prep = noun.head
+        punitive = [prep.head, *(c for c in prep.head.children if c.dep_ == "dobj")]  # "impose penalties on"
+        if prep.lower_ != "against" and not any(t.lemma_.lower() in _PUNITIVE or t.lower_ in _PUNITIVE for t in punitive):
+            continue
+        objects = [c for c in rel.children if c.dep_ == "dobj"]
+        objects += [g for c in rel.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+        if not any(_covers_only_target(o, target_spans) or o.lower_ in ("it", "this") for o in objects):
+            continue
+        negated = any(c.dep_ == "neg" for c in rel.children)
+        refusal = (rel.lemma_.lower() in _ACCEPT_LEMMAS) == negated
+        return "support" if refusal else "oppose"
     return None
 
 

@@ -359,6 +359,27 @@ def test_a_threat_over_the_target_reveals_a_position():
     assert clause(s, "Trump").direction is None
 
 
+def test_a_threat_against_those_who_take_up_the_target_reveals_a_position():
+    """A relative clause on the punished is the threat's condition: punishing those who accept is opposition,
+    punishing those who refuse (or do not implement) is support; a punitive act someone else criticises is no threat."""
+    plan = Target("the plan")
+    cases = [
+        ("Washington has vowed to take measures against anyone who accepts the plan.", "oppose"),
+        ("The United States threatened sanctions on any country that signs the plan.", "oppose"),
+        ("Brussels warned of consequences for governments that reject the plan.", "support"),
+        ("Brussels will impose penalties on members that do not implement the plan.", "support"),
+    ]
+    for sentence, side in cases:
+        actor = sentence.split()[0] if not sentence.startswith("The") else "United States"
+        got = clause(sentence, actor, plan)
+        assert (got.role, got.direction) == ("pressure", side), sentence
+    assert clause("Washington criticised sanctions on countries that signed the plan.", "Washington", plan).direction is None
+    assert clause("Washington will work with anyone who accepts the plan.", "Washington", plan).direction is None
+    # another thing accepted: no direction
+    assert clause("Washington has vowed to take measures against anyone who accepts the bribe.", "Washington",
+                  plan).direction is None
+
+
 def test_an_act_coordinated_with_its_opposite_leaves_the_position_open():
     plan = Target("the plan")
     s = "Zelensky's acceptance or rejection of this plan will not make a significant difference."
