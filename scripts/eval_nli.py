@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--limit", type=int, default=None, help="first N pairs of each set (default: all)")
-    ap.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16, bfloat16-mixed or int8 (as in the label config; auto is float32 here, as the backend is chosen)")
+    ap.add_argument("--dtype", default="auto",
+                    help="auto, float32, float16, bfloat16, bfloat16-mixed or int8 (as in the label config; auto is "
+                         "float32 here, since --backend is always given)")
     ap.add_argument("--backend", default="torch", choices=("torch", "onnx"), help="as in the label config")
     ap.add_argument("-o", "--out", default="results/nli")
     args = ap.parse_args(argv)

@@ -13,7 +13,8 @@ Dev data: the article's contrast split and the unseen-news dev split (stance + s
 split) and, when ../shared/data is present, a fixed-seed sample of VAST dev (3-class stance) and NewsMTSC dev_mt
 (sentiment).
 
-    python scripts/tune_decision.py [--model PATH] [--config C] [--vast 600] [--newsmtsc 442] [--keep-sentiment] -o results/tune
+    python scripts/tune_decision.py [--model PATH] [--config C] [--vast 600] [--newsmtsc 442] [--keep-sentiment] \
+        -o results/tune
 
 Writes OUT/tune.md, OUT/tune.json and OUT/label-config.yaml: the label config (--config, or the packaged
 default) with the chosen thresholds written in, ready for `stancekit evaluate --config` or to become
@@ -172,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             # stance setting; the sets without stances (NewsMTSC) were swept already.
             sm, sg, sb = best["stance"]
             for name, (items, preds) in kept.items():
-                stances = [decide.echoed_stance(decide.decide(decide.apply_bias(p.stance_scores, sb), sm, min_polar_gap=sg),
-                                                p.attribution) for p in preds]
+                labels = [decide.decide(decide.apply_bias(p.stance_scores, sb), sm, min_polar_gap=sg) for p in preds]
+                stances = [decide.echoed_stance(lab, p.attribution) for lab, p in zip(labels, preds)]
                 curves[f"{name}/sentiment"] = sweep_sentiment([it["sentiment"] for it in items],
                                                               [p.sentiment_scores for p in preds], stances)
         grid = GRID if task == "stance" else SENT_GRID
@@ -199,20 +200,23 @@ def main(argv: list[str] | None = None) -> int:
         rest = b[2:]  # the chosen bias (and aligned margin): the table's fixed coordinates
         at = f"at the chosen bias {b[2]:+.2f}" + (
             "" if task == "stance" else f" and aligned margin {'off' if b[3] is None else f'{b[3]:.2f}'}")
-        lines += [f"## {task}: mean macro-F1 over {', '.join(cols)} (rows: neutral margin, columns: min polar gap; {at})",
-                  "", "| margin | " + " | ".join(f"gap {g:.2f}" for g in GAPS) + " |", "|---" * (len(GAPS) + 1) + "|"]
+        lines += [f"## {task}: mean macro-F1 over {', '.join(cols)} (rows: neutral margin, columns: min polar gap; "
+                  f"{at})", "", "| margin | " + " | ".join(f"gap {g:.2f}" for g in GAPS) + " |", "|---" * (len(GAPS) + 1) + "|"]
         for m in MARGINS:
             lines.append(f"| {m:+.2f} | " + " | ".join(f"{mean[(m, g, *rest)]:.3f}" for g in GAPS) + " |")
         zero = (0.0, 0.0, 0.0) if task == "stance" else (0.0, 0.0, 0.0, None)
         chosen = f"margin {b[0]:+.2f}, gap {b[1]:.2f}, bias {b[2]:+.2f}" + (
             "" if task == "stance" else f", aligned margin {'off' if b[3] is None else f'{b[3]:.2f}'}")
-        how = "best mean over the dev sets" + ("" if task == "stance" else ", the aligned margin with its neighbours") + (
-            "; margin, gap and bias kept from the config" if task == "sentiment" and args.keep_sentiment else "")
+        how = "best mean over the dev sets"
+        if task == "sentiment":
+            how += ", the aligned margin with its neighbours"
+            how += "; margin, gap and bias kept from the config" if args.keep_sentiment else ""
         lines += ["", f"chosen {task} ({how}): {chosen} -> {mean[b]:.3f} (at 0/0/0: {mean[zero]:.3f}); "
                   + "; ".join(f"{n} {curves[n][b]:.3f} (0/0/0: {curves[n][zero]:.3f})" for n in cols), ""]
         if task == "sentiment":
             lines += [f"## sentiment: the aligned margin at margin {b[0]:+.2f}, gap {b[1]:.2f}, bias {b[2]:+.2f}", "",
-                      "| aligned margin | mean | mean with its ±0.05 neighbours (the choice) | " + " | ".join(cols) + " |",
+                      "| aligned margin | mean | mean with its ±0.05 neighbours (the choice) | "
+                      + " | ".join(cols) + " |",
                       "|---" * (len(cols) + 3) + "|"]
             for a in ALIGNED:
                 k = (*b[:3], a)

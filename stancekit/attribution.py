@@ -672,7 +672,9 @@ def _punished_act(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | N
             continue
         prep = noun.head
         punitive = [prep.head, *(c for c in prep.head.children if c.dep_ == "dobj")]  # "impose penalties on"
-        if prep.lower_ != "against" and not any(t.lemma_.lower() in _PUNITIVE or t.lower_ in _PUNITIVE for t in punitive):
+        if prep.lower_ != "against" and not any(
+            t.lemma_.lower() in _PUNITIVE or t.lower_ in _PUNITIVE for t in punitive
+        ):
             continue
         objects = [c for c in rel.children if c.dep_ == "dobj"]
         objects += [g for c in rel.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]

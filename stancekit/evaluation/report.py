@@ -94,7 +94,8 @@ def render_report(metrics: dict[str, Any], focus: str = "stancekit") -> str:
         f"- eval set: `{meta['eval_set']}`, split `{meta['split']}`, {meta['n']} items "
         f"({meta['n_high_confidence']} marked high confidence)",
         f"- model: `{meta.get('model') or '-'}`; config: `{meta.get('config') or 'default'}`"
-        + (f"; ran on {meta['backend']} in {meta['precision']}" if meta.get("backend") and meta.get("precision") else ""),
+        + (f"; ran on {meta['backend']} in {meta['precision']}"
+           if meta.get("backend") and meta.get("precision") else ""),
         *(["- stancekit labelled each document's paragraphs together (`--whole-documents`)"]
           if meta.get("whole_documents") else []),
         f"- 95% intervals: percentile bootstrap over items, n={meta['bootstrap']}, seed={meta['seed']}",
