@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         # Scores without the config's own bias: the sweep applies each bias of the grid itself, so the chosen bias
         # is the one to write into the config (a config bias left in would be counted twice).
         clf = StanceClassifier.from_pretrained(args.model, args.config, stance_bias=0.0, sentiment_bias=0.0)
+        # The same for the aligned margin: it discounts the reported sentiment scores (`decide.discount_echo`), and
+        # the sweep applies each margin of its grid to the model's own scores.
+        clf.config.decision.sentiment_aligned_margin = None
         curves: dict[str, dict[tuple, float]] = {}
         kept: dict[str, tuple[list, list]] = {}  # items and predictions: sentiment is swept once stance is chosen
         for name, (set_name, split) in {"contrast": ("article", "contrast"), "news": ("news", "dev")}.items():

@@ -519,6 +519,7 @@ class StanceClassifier:
             si = _decide.pick_unit(stance)
             ti = _decide.pick_unit(senti)
             stance_label = _decide.decide(stance[si], margin, min_polar_gap=gap)
+            echo = _decide.echoed_stance(stance_label, item.stance[si].role)
             records.append(
                 Record(
                     paragraph=item.paragraph,
@@ -526,11 +527,8 @@ class StanceClassifier:
                     mentions=item.mentions,
                     stance=stance_label,
                     stance_scores=stance[si],
-                    sentiment=_decide.decide_sentiment(
-                        senti[ti], sentiment_margin, sentiment_gap,
-                        _decide.echoed_stance(stance_label, item.stance[si].role), aligned_margin,
-                    ),
-                    sentiment_scores=senti[ti],
+                    sentiment=_decide.decide_sentiment(senti[ti], sentiment_margin, sentiment_gap, echo, aligned_margin),
+                    sentiment_scores=_decide.discount_echo(senti[ti], echo, sentiment_margin, aligned_margin),
                     evidence=item.stance[si].text,
                     windows=len(item.units),
                     split_windows=any(u.split for u in item.units),

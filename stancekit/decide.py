@@ -183,6 +183,35 @@ def decide_sentiment(
     return label
 
 
+def discount_echo(
+    scores: Mapping[str, float],
+    stance: str | None,
+    neutral_margin: float,
+    aligned_margin: float | None,
+    neutral: str = "neutral",
+) -> dict[str, float]:
+    """The sentiment scores to report beside `decide_sentiment`'s label: when the top polar label repeats ``stance``,
+    (aligned_margin - neutral_margin) / 2 of its mass moves to neutral, so that the ordinary margin applied to the
+    reported scores gives the label the aligned margin gave (with no polar gap, and where the top polar label leads
+    the other by more than the mass moved), and a sentiment turned neutral does not keep a dominant negative score in
+    the output, the summaries and the calibration. Other scores are returned as they are.
+
+    >>> {k: round(v, 2) for k, v in discount_echo({"positive": 0.05, "negative": 0.75, "neutral": 0.20}, "oppose",
+    ...                                           0.4, 0.7).items()}
+    {'positive': 0.05, 'negative': 0.6, 'neutral': 0.35}
+    """
+    out = dict(scores)
+    if aligned_margin is None or aligned_margin <= neutral_margin:
+        return out
+    polar = sorted((k for k in scores if k != neutral), key=lambda k: -scores[k])
+    if not polar or ALIGNED_SENTIMENT.get(stance or "") != polar[0]:
+        return out
+    shift = min(float(scores[polar[0]]), (aligned_margin - neutral_margin) / 2)
+    out[polar[0]] = float(scores[polar[0]]) - shift
+    out[neutral] = float(scores.get(neutral, 0.0)) + shift
+    return out
+
+
 def polar_mass(scores: Mapping[str, float], neutral: str = "neutral") -> float:
     """1 - neutral: how decisive a unit is, whichever way."""
     return 1.0 - float(scores.get(neutral, 0.0))

@@ -95,8 +95,9 @@ def test_sentiment_aligned_margin_applies_only_where_the_sentiment_repeats_the_s
     """Margins of -1 make every record take a side, and biases of +-1 choose the sides. An aligned margin of 1 turns
     every sentiment that matches its record's stance (negative with oppose, positive with support) to neutral, except
     a threat's ("if they accept the plan, ... will take measures against them"), and keeps the others; it changes no
-    stance and no score."""
-    text = article_text + "\n\nTrump has threatened that if they accept the plan, the United States will take other measures against them.\n"
+    stance and no stance score, and discounts the echo in the sentiment scores it reports."""
+    threat = "Trump has threatened that if they accept the plan, the United States will take other measures against them."
+    text = f"{article_text}\n\n{threat}\n"
     pairs = {"support": "positive", "oppose": "negative"}
     moved = kept = threats = 0
     off = load_config()
@@ -109,12 +110,15 @@ def test_sentiment_aligned_margin_applies_only_where_the_sentiment_repeats_the_s
             text, "the plan", actors_map)
         assert plain.records
         for p, a in zip(plain.records, aligned.records):
-            assert (p.stance, p.stance_scores, p.sentiment_scores) == (a.stance, a.stance_scores, a.sentiment_scores)
+            assert (p.stance, p.stance_scores) == (a.stance, a.stance_scores)
             if pairs.get(p.stance) == p.sentiment and p.attribution != "pressure":
                 assert a.sentiment == "neutral"
+                assert a.sentiment_scores[p.sentiment] < p.sentiment_scores[p.sentiment]  # the echo is discounted
+                assert a.sentiment_scores["neutral"] > p.sentiment_scores["neutral"]
                 moved += 1
             else:
-                assert a.sentiment == p.sentiment != "neutral"
+                assert (a.sentiment, a.sentiment_scores) == (p.sentiment, p.sentiment_scores)
+                assert a.sentiment != "neutral"
                 kept += 1
                 threats += pairs.get(p.stance) == p.sentiment
     assert moved and kept and threats  # every case occurs: the rule is not vacuous

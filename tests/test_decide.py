@@ -90,3 +90,28 @@ def test_zero_shot_rule_is_softmax_over_entailment_logits():
     assert list(scores.values()) == pytest.approx(list(e / e.sum()))
     with pytest.raises(ValueError):
         zero_shot_rule([1.0], ["a", "b"])
+
+
+_dist = st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3).filter(lambda v: sum(v) > 1e-3).map(
+    lambda v: dict(zip(("positive", "negative", "neutral"), (x / sum(v) for x in v))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_dist, st.sampled_from(["support", "oppose", "neutral", None]), st.sampled_from([0.0, 0.2, 0.4]),
+       st.sampled_from([None, 0.5, 0.7, 0.9]))
+def test_discounted_scores_give_the_aligned_label_under_the_ordinary_margin(scores, stance, margin, aligned):
+    """The reported scores and the label agree: the ordinary margin applied to `discount_echo`'s scores gives the
+    label `decide_sentiment` gives with the aligned margin (no polar gap) wherever the top polar label leads the other
+    by more than the mass moved (else the other may overtake it: both polar scores near 0.5, the model undecided);
+    mass is only moved, and nothing moves unless the top polar label repeats the stance."""
+    shown = decide.discount_echo(scores, stance, margin, aligned)
+    assert sum(shown.values()) == pytest.approx(1.0) and min(shown.values()) >= -1e-12
+    label = decide.decide_sentiment(scores, margin, 0.0, stance, aligned)
+    eps = 1e-9  # a tie at the margin itself may go either way in floating point
+    top, other = sorted(("positive", "negative"), key=lambda k: -scores[k])
+    d = scores[top] - scores["neutral"]
+    moved = scores[top] - shown[top]
+    if abs(d - (aligned or margin)) > eps and abs(d - margin) > eps and scores[top] - scores[other] > moved + eps:
+        assert decide_label(shown, margin) == label
+    if aligned is None or decide.ALIGNED_SENTIMENT.get(stance or "") != top:
+        assert shown == scores
