@@ -112,6 +112,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 # ---------------------------------------------------------------------------- label
 def _add_label(sub: argparse._SubParsersAction) -> None:
+    from .config import DTYPES
+
     p = sub.add_parser(
         "label",
         help="stance and sentiment per paragraph and actor",
@@ -126,6 +128,9 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", metavar="D", help="auto, cpu, cuda, cuda:1, mps (overrides the config)")
     p.add_argument("--backend", choices=("auto", "torch", "onnx"),
                    help="what runs the model (overrides the config; auto: ONNX Runtime for a large float32 model on CPU)")
+    p.add_argument("--dtype", choices=DTYPES,
+                   help="precision (overrides the config; auto: bfloat16-mixed for a large model on a CPU with "
+                        "bfloat16 arithmetic, float16 on cuda, float32 otherwise)")
     _add_run_options(p)
     p.set_defaults(func=_run_label)
 
@@ -194,6 +199,7 @@ def _run_label(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         device=args.device,
         backend=args.backend,
+        dtype=args.dtype,
     )
     # A bar only on an interactive terminal (and only for > 2 batches: NLIScorer decides that) or with --progress.
     show = True if args.progress else (None if _progress(args) else False)

@@ -223,6 +223,23 @@ def test_readme_lists_the_jsonl_keys_label_writes(files, tiny_models, capsys):
         assert list(json.loads(line)) == keys  # no doc_id: only label-corpus writes it
 
 
+def test_dtype_option_runs_mixed_precision_and_refuses_it_on_onnx(files, tiny_models, capsys):
+    """--dtype reaches the scorer: float32 and bfloat16-mixed label the same (paragraph, actor) cells, bfloat16-mixed
+    with --backend onnx is a one-line error with exit 2 (the scorer saw the dtype), and an unknown dtype is refused."""
+    art, actors = files
+    base = ["label", art, "--actors", actors, "--model", tiny_models["nli3"], "--format", "jsonl", "--no-progress"]
+    outs = {}
+    for dtype in ("float32", "bfloat16-mixed"):
+        code, out, err = run(base + ["--dtype", dtype], capsys)
+        assert code == 0, err
+        outs[dtype] = [(r["paragraph"], r["actor"]) for r in map(json.loads, out.splitlines())]
+    assert outs["float32"] == outs["bfloat16-mixed"] and outs["float32"]
+    code, out, err = run(base + ["--dtype", "bfloat16-mixed", "--backend", "onnx"], capsys)
+    assert code == 2 and "bfloat16-mixed runs on PyTorch" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(base + ["--dtype", "fp8"], capsys)
+    assert code == 2 and "invalid choice" in err
+
+
 def test_backend_option_gives_the_same_labels(files, tiny_models, capsys, tmp_path, monkeypatch):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
