@@ -470,6 +470,7 @@ def machine_info(model: str, threads: int | None) -> dict[str, Any]:
     import transformers
 
     from stancekit.machine import cpu_name, usable_cores
+    from stancekit.nli import native_bfloat16
 
     cpu = cpu_name() or platform.processor() or ""
     cores = usable_cores()
@@ -479,14 +480,8 @@ def machine_info(model: str, threads: int | None) -> dict[str, Any]:
         "cpu": cpu, "cores": cores, "logical_cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__, "transformers": transformers.__version__, "python": platform.python_version(),
         "platform": platform.platform(), "model": model, "model_params": _param_count(model),
-        "native_bfloat16": _native_bfloat16(),
+        "native_bfloat16": native_bfloat16(),
     }
-
-
-def _native_bfloat16() -> bool:
-    from stancekit.nli import native_bfloat16
-
-    return native_bfloat16()
 
 
 def _param_count(model: str) -> int | None:

@@ -91,6 +91,14 @@ def smoothed(mean: dict[tuple, float]) -> dict[tuple, float]:
     return out
 
 
+def _tie_break(setting: tuple) -> tuple:
+    """Among settings of equal score: no aligned margin first, then the smaller thresholds and bias, then the
+    smaller aligned margin. ``setting`` is (margin, gap, bias) or (margin, gap, bias, aligned margin)."""
+    m, g, b, *rest = setting
+    aligned = rest[0] if rest else None
+    return aligned is None, -abs(m) - g - abs(b), -(aligned or 0.0)
+
+
 def _write_label_config(path: Path, config: str | None, best: dict[str, tuple]) -> None:
     """The input label config with the chosen decision thresholds written in (comments kept); a key the input lacks
     (``sentiment_aligned_margin`` in an older config) is added to its ``decision:`` section."""
@@ -197,8 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         # took the contrast split first; with 95 items it over-fitted: for the stage-2 model it bought +0.05 on
         # contrast for -0.28 on VAST.
         score = mean if task == "stance" else smoothed(mean)
-        best[task] = max(grid, key=lambda k: (round(score[k], 4), len(k) < 4 or k[3] is None,
-                                              -abs(k[0]) - k[1] - abs(k[2]), -(k[3] or 0.0) if len(k) > 3 else 0.0))
+        best[task] = max(grid, key=lambda k: (round(score[k], 4), *_tie_break(k)))
         b = best[task]
         rest = b[2:]  # the chosen bias (and aligned margin): the table's fixed coordinates
         at = f"at the chosen bias {b[2]:+.2f}" + (

@@ -641,23 +641,36 @@ def _pressure(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
     threat = pred.lemma_.lower() in _THREAT_LEMMAS
     heads = [pred] + ([c for c in pred.children if c.dep_ == "ccomp"] if threat else [])
     for head in heads:
-        punitive = threat or any(t.lower_ in _PUNITIVE or t.lemma_.lower() in _PUNITIVE for t in head.subtree)
+        punitive = threat or any(_is_punitive(t) for t in head.subtree)
         for cond in head.children:
             marks = {c.lower_ for c in cond.children if c.dep_ == "mark"}
             if cond.dep_ != "advcl" or not marks & {"if", "unless"} or not punitive:
                 continue
-            objects = [c for c in cond.children if c.dep_ == "dobj"]
-            objects += [g for c in cond.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
-            on_target = any(_covers_only_target(o, target_spans) or o.lower_ in ("it", "this") for o in objects)
-            lemma = cond.lemma_.lower()
-            if not on_target or lemma not in _ACCEPT_LEMMAS | _REFUSE_LEMMAS:
-                continue
-            negated = any(c.dep_ == "neg" for c in cond.children) != ("unless" in marks)
-            refusal = (lemma in _ACCEPT_LEMMAS) == negated
-            return "support" if refusal else "oppose"
+            side = _threatened_side(cond, target_spans, unless="unless" in marks)
+            if side is not None:
+                return side
     if threat or any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for c in pred.children):
         return _punished_act(pred, target_spans)
     return None
+
+
+def _is_punitive(tok: Any) -> bool:
+    return tok.lower_ in _PUNITIVE or tok.lemma_.lower() in _PUNITIVE
+
+
+def _threatened_side(cond: Any, target_spans: Sequence[tuple[int, int]], unless: bool = False) -> str | None:
+    """The side a threat takes when ``cond`` is the act it punishes, an acceptance or a refusal of the target (as
+    its object, or "it" / "this"): punishing a refusal is "support", punishing an acceptance "oppose"; a negation
+    in ``cond`` or an "unless" turns one into the other. None when ``cond`` is neither or acts on something else."""
+    lemma = cond.lemma_.lower()
+    if lemma not in _ACCEPT_LEMMAS | _REFUSE_LEMMAS:
+        return None
+    objects = [c for c in cond.children if c.dep_ == "dobj"]
+    objects += [g for c in cond.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+    if not any(_covers_only_target(o, target_spans) or o.lower_ in ("it", "this") for o in objects):
+        return None
+    negated = any(c.dep_ == "neg" for c in cond.children) != unless
+    return "support" if (lemma in _ACCEPT_LEMMAS) == negated else "oppose"
 
 
 def _punished_act(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
@@ -667,22 +680,15 @@ def _punished_act(pred: Any, target_spans: Sequence[tuple[int, int]]) -> str | N
     those who refuse it: "support". The punished noun is the object of "against", or of a preposition on a punitive
     noun or on a verb with a punitive object ("sanctions on", "consequences for", "impose penalties on")."""
     for rel in pred.subtree:
-        noun = rel.head
-        if rel.dep_ != "relcl" or noun.dep_ != "pobj" or rel.lemma_.lower() not in _ACCEPT_LEMMAS | _REFUSE_LEMMAS:
+        if rel.dep_ != "relcl" or rel.head.dep_ != "pobj":
             continue
-        prep = noun.head
+        prep = rel.head.head
         punitive = [prep.head, *(c for c in prep.head.children if c.dep_ == "dobj")]  # "impose penalties on"
-        if prep.lower_ != "against" and not any(
-            t.lemma_.lower() in _PUNITIVE or t.lower_ in _PUNITIVE for t in punitive
-        ):
+        if prep.lower_ != "against" and not any(_is_punitive(t) for t in punitive):
             continue
-        objects = [c for c in rel.children if c.dep_ == "dobj"]
-        objects += [g for c in rel.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
-        if not any(_covers_only_target(o, target_spans) or o.lower_ in ("it", "this") for o in objects):
-            continue
-        negated = any(c.dep_ == "neg" for c in rel.children)
-        refusal = (rel.lemma_.lower() in _ACCEPT_LEMMAS) == negated
-        return "support" if refusal else "oppose"
+        side = _threatened_side(rel, target_spans)
+        if side is not None:
+            return side
     return None
 
 
@@ -912,8 +918,9 @@ def _undoes(tokens: Sequence[Any], pred: Any, target_spans: Sequence[tuple[int, 
 def _is_bare_undo_noun(tok: Any) -> bool:
     """An undo noun standing alone as an object ("hailed *the withdrawal*"): no "of"/"from" phrase or clause
     says what is undone, so in a text about the target it is the target."""
-    return tok.pos_ == "NOUN" and tok.lemma_.lower() in UNDO_LEMMAS and tok.dep_ in ("dobj", "pobj", "attr", "oprd") and not (
-        _says_what_it_undoes(tok))
+    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in UNDO_LEMMAS:
+        return False
+    return tok.dep_ in ("dobj", "pobj", "attr", "oprd") and not _says_what_it_undoes(tok)
 
 
 def _says_what_it_undoes(tok: Any) -> bool:

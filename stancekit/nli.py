@@ -260,14 +260,20 @@ def auto_mixed_precision(model: Any, device: Any) -> bool:
     bfloat16 mixed precision on PyTorch when the CPU multiplies bfloat16 in hardware. On such a CPU (a 2-core AMD
     EPYC) the bundled 110M model labels the article in 2.6 s instead of 4.3 s on ONNX Runtime in float32, and one
     news dev label of 262 moved (docs/performance.md); elsewhere float32 on ONNX Runtime stays the faster choice."""
+    return _large_float32_on_cpu(model, device) and native_bfloat16()
+
+
+def _large_float32_on_cpu(model: Any, device: Any) -> bool:
+    """A float32 model of `ONNX_MIN_PARAMETERS` or more on CPU: the models whose forward is worth a faster engine
+    (`auto_mixed_precision`, `auto_backend`)."""
     import torch
 
     if getattr(device, "type", str(device)) != "cpu":
         return False
     params = list(model.parameters())
-    if not params or params[0].dtype != torch.float32 or sum(p.numel() for p in params) < ONNX_MIN_PARAMETERS:
+    if not params or params[0].dtype != torch.float32:
         return False
-    return native_bfloat16()
+    return sum(p.numel() for p in params) >= ONNX_MIN_PARAMETERS
 
 
 def auto_backend(model: Any, device: Any) -> str:
@@ -278,14 +284,7 @@ def auto_backend(model: Any, device: Any) -> str:
     else "torch" (small models, GPU, float16/bfloat16 weights)."""
     import importlib.util
 
-    import torch
-
-    if getattr(device, "type", str(device)) != "cpu":
-        return "torch"
-    params = list(model.parameters())
-    if not params or params[0].dtype != torch.float32:
-        return "torch"
-    if sum(p.numel() for p in params) < ONNX_MIN_PARAMETERS:
+    if not _large_float32_on_cpu(model, device):
         return "torch"
     if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None:
         return "torch"
@@ -352,9 +351,9 @@ class NLIScorer:
         ``dtype="bfloat16-mixed"``: float32 weights, the forward under ``torch.autocast(bfloat16)`` (PyTorch only);
         ``dtype="auto"`` picks it on a CPU that multiplies bfloat16 in hardware for a model of 50M+ parameters when
         ``backend="auto"`` (`auto_mixed_precision`). ``dtype="int8"``: dynamic int8 quantisation on CPU
-        (`quantize_int8`; with ``backend="onnx"``, ONNX Runtime's per-channel quantisation of the export). ``backend="onnx"``: run the model with ONNX Runtime
-        (`stancekit.onnx_backend`; CPU, cached export). Third-party
-        progress bars and warnings are silenced while loading unless ``--verbose`` / $STANCEKIT_VERBOSE.
+        (`quantize_int8`; with ``backend="onnx"``, ONNX Runtime's per-channel quantisation of the export).
+        ``backend="onnx"``: run the model with ONNX Runtime (`stancekit.onnx_backend`; CPU, cached export).
+        Third-party progress bars and warnings are silenced while loading unless ``--verbose`` / $STANCEKIT_VERBOSE.
 
         Weights must be safetensors (``use_safetensors=True``): pickle checkpoints can run code
         on load. Remote code runs only when ``trust_remote_code`` is passed explicitly.
@@ -617,8 +616,11 @@ class NLIScorer:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(unique), desc="NLI pairs", unit="pair", leave=False)
+        precision = contextlib.nullcontext()
+        if self.autocast is not None:  # dtype bfloat16-mixed: matrix products in bfloat16, float32 weights
+            precision = torch.autocast(self.device.type, dtype=self.autocast)
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), precision:
                 for batch in batches:
                     self._run(batch, features, logits_out)
                     if bar is not None:
@@ -671,12 +673,7 @@ class NLIScorer:
             inputs = {k: v.to(self.device) for k, v in padded.items()}
             if "attention_mask" not in inputs:
                 inputs["attention_mask"] = (inputs["input_ids"] != self.tokenizer.pad_token_id).long()
-            precision = (
-                torch.autocast(self.device.type, dtype=self.autocast) if self.autocast is not None
-                else contextlib.nullcontext()
-            )
-            with precision:
-                logits = self.model(**inputs).logits
+            logits = self.model(**inputs).logits
             out[batch] = logits.float().cpu().numpy()
         except RuntimeError as exc:
             if not _is_oom(exc):
