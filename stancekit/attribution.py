@@ -226,13 +226,54 @@ def _other_subject(
     tok: Any, spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()
 ) -> bool:
     """Whether clause head ``tok`` has a subject of its own that is not the actor: a named or nominal
-    subject other than the actor's mentions (a personal pronoun is taken to be the actor itself). A subject
-    that is the target ("..., declaring that *the deal* is dead") holds no position: its clause says something
+    subject other than the actor's mentions (a personal pronoun is taken to be the actor itself, and "his
+    government" its own side: `_own_side`). A subject that is the target ("..., declaring that *the deal* is dead") holds no position: its clause says something
     about the target and stays with whoever governs it."""
     subjects = [s for s in _own_subjects(tok) if not (target_spans and _covers_only_target(s, target_spans))]
-    if not subjects or any(_covers(s, spans) for s in subjects):
+    if not subjects or any(_covers(s, spans) or _own_side(s) for s in subjects):
         return False
     return not all(s.lower_ in _PRONOUNS for s in subjects)
+
+
+#: Nouns that name a party able to hold a position ("the government", "officials", "its allies"): a reported
+#: clause with one of them as subject reports that party's position, not the speaker's.
+PARTY_NOUNS: frozenset[str] = frozenset(
+    """government administration cabinet ministry minister official delegation diplomat envoy ambassador leader
+    president prime premier chancellor king party opposition coalition bloc alliance ally member lawmaker legislator
+    parliament congress senate senator assembly council committee commission court judge union company firm group
+    country nation state capital side rebel fighter commander militia army force troop regime authority agency
+    organisation organization association federation lobby industry executive spokesman spokeswoman spokesperson
+    negotiator mediator partner neighbour neighbor investor creditor bank donor critic supporter voter""".split()
+)
+#: Possessive determiners that make a party the speaker's own ("*his government* would veto it").
+_SELF_POSSESSIVES = {"his", "her", "its", "their", "our", "my"}
+_PARTY_ENTITIES = {"PERSON", "ORG", "GPE", "NORP"}
+
+
+def _reports_party(tok: Any, spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()) -> bool:
+    """Whether reported clause ``tok`` states another party's position: its subject is not the actor
+    (`_other_subject`), is a party (a name, or a noun of `PARTY_NOUNS`: "Germany would back it", "officials had
+    rejected it") and is not the speaker's own side ("*his government* would veto it"). A clause about a thing
+    ("sanctions had cost Europe more", "voting yes was a duty", "calls to postpone the vote were reckless") is the
+    speaker's own claim, not a report: it keeps the speaker's position."""
+    if not _other_subject(tok, spans, target_spans):
+        return False
+    for subj in _own_subjects(tok):
+        if subj.lower_ in _PRONOUNS or _covers(subj, spans) or (target_spans and _covers_only_target(subj, target_spans)):
+            continue
+        if (subj.pos_ == "PROPN" or subj.ent_type_ in _PARTY_ENTITIES
+                or subj.lemma_.lower() in PARTY_NOUNS or any(
+                    t.dep_ in ("compound", "flat") and (t.pos_ == "PROPN" or t.ent_type_ in _PARTY_ENTITIES)
+                    for t in subj.children)):
+            return True
+    return False
+
+
+def _own_side(subj: Any) -> bool:
+    """Whether subject ``subj`` is the speaker's own side: a party noun under a possessive pronoun ("his
+    government", "its members", "their fighters")."""
+    return subj.lemma_.lower() in PARTY_NOUNS and any(
+        c.dep_ == "poss" and c.lower_ in _SELF_POSSESSIVES for c in subj.children)
 
 
 def _covers_only_target(tok: Any, target_spans: Sequence[tuple[int, int]]) -> bool:
@@ -416,8 +457,9 @@ def _own_report(
     pred: Any, actor_spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()
 ) -> tuple[Any, Any] | None:
     """(complement head, its subject) when ``pred`` reports its own subject's position: a speech verb whose
-    complement's subject is a personal pronoun or the actor itself ("Peru said *it would ratify the accord*",
-    "Peru said that Peru would ..."), reached directly or through a participle ("..., saying it would ...").
+    complement's subject is a personal pronoun, the actor itself or the speaker's own side (`_own_side`: "Peru
+    said *it would ratify the accord*", "Peru said that Peru would ...", "Halmi said *his government would veto
+    it*"), reached directly or through a participle ("..., saying it would ...").
     The complement states the speaker's position; the framing ("said on Friday that") is dropped from the
     premise because the model reads "X said ..." as a report of somebody else's position."""
     heads = [pred] + [c for c in pred.children if c.dep_ in ("advcl", "conj", "xcomp") and c.tag_ == "VBG" and not _own_subjects(c)]
@@ -435,7 +477,7 @@ def _own_report(
                 main = [t for t in pred.subtree if t.i not in {d.i for d in head.subtree}]
                 if any(_covers(t, target_spans) for t in main if not list(t.children)):
                     continue
-            if subj.lower_ in _SELF_PRONOUNS or _covers(subj, actor_spans):
+            if subj.lower_ in _SELF_PRONOUNS or _covers(subj, actor_spans) or _own_side(subj):
                 return comp, subj
     return None
 
@@ -1095,7 +1137,11 @@ def attribute(
                         else:  # the actor is an apposition or a complement of the subject ("the group, X,")
                             a, b = min(actor_spans, key=lambda sp: abs(sp[0] - subj.idx))
                             speaker_text = subj.doc.text[a:b]
-                        replace_subj = {subj.i: speaker_text}
+                        if _own_side(subj):  # "his government would veto it" -> "Halmi's government would ..."
+                            poss = next(c for c in subj.children if c.dep_ == "poss")
+                            replace_subj = {poss.i: f"{speaker_text}'s"}
+                        else:
+                            replace_subj = {subj.i: speaker_text}
             speech_conjuncts: list[Any] = []
             if own is not None:
                 anchor = own[0]
@@ -1104,7 +1150,7 @@ def attribute(
             if speech_conjuncts:
                 tokens = sorted(set(tokens) | set(speech_conjuncts), key=lambda t: t.i)
             reports_other = own is None and any(
-                c.dep_ == "ccomp" and _other_subject(c, actor_spans, target_spans) for c in anchor.children
+                c.dep_ == "ccomp" and _reports_party(c, actor_spans, target_spans) for c in anchor.children
             )
             phrase = target_phrase if target_spans else None
             named = any(_covers(t, target_spans) for t in tokens if not list(t.children))

@@ -56,6 +56,24 @@ def test_reported_speech_complement_belongs_to_its_subject():
     assert reporter.role == "reporter" and reporter.text == s  # the speaker's premise is the whole report
 
 
+def test_a_reported_clause_is_a_report_only_when_its_subject_is_another_party():
+    # a named party or a party noun: the speaker reports somebody else's position
+    for s in ("Chile said Norway had rejected the treaty.", "Chile said officials had rejected the treaty.",
+              "Chile said the government had rejected the treaty."):
+        assert clause(s, "Chile", PLAN).role == "reporter", s
+    # a thing or an act as the subject: the speaker's own claim, which the model reads
+    s = "Chile said sanctions had cost Europe more than the treaty would save."
+    assert clause(s, "Chile", PLAN) == Clause(s, "agent")
+    s = "Archbishop Wanyika told worshippers that voting yes was a duty."
+    assert clause(s, "Wanyika").role == "agent"
+    # the speaker's own side ("his government") is the speaker: an own report, named by the speaker
+    c = clause("Halmi said his government would veto the treaty.", "Halmi", PLAN)
+    assert c == Clause("Halmi's government has vowed to veto the treaty.", "agent")
+    # ... and its conjoined complement is not another actor's clause to cut away
+    s = "Halmi told reporters that sanctions had failed and that his government would veto the treaty."
+    assert clause(s, "Halmi", PLAN) == Clause(s, "agent")
+
+
 def test_pronoun_subject_of_a_complement_is_the_speaker_not_a_report():
     c = clause("Peru said it would ratify the accord next year.", "Peru")
     assert c.role == "agent" and c.text == "Peru has vowed to ratify the accord next year."

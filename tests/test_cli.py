@@ -256,3 +256,30 @@ def test_backend_option_gives_the_same_labels(files, tiny_models, capsys, tmp_pa
     code, out, err = run(["label", art, "--actors", actors, "--model", tiny_models["nli3"], "--backend", "tensorrt"],
                          capsys)
     assert code == 2 and "invalid choice" in err
+
+
+def test_evaluate_a_news_layout_folder(tmp_path, tiny_models, capsys):
+    """`evaluate --set FOLDER` scores a folder laid out like the news set; its default split is dev."""
+    root = tmp_path / "news"
+    doc = root / "levy"
+    doc.mkdir(parents=True)
+    (root / "index.yaml").write_text("texts:\n  levy: {split: dev, domain: tax}\n", encoding="utf-8")
+    (doc / "text.txt").write_text("Norway backed the levy, while Chile rejected it.\n", encoding="utf-8")
+    (doc / "actors.yaml").write_text(
+        "target: {name: the levy}\nactors:\n  Norway: [Norway]\n  Chile: [Chile]\n", encoding="utf-8"
+    )
+    (doc / "gold.jsonl").write_text(
+        json.dumps({"paragraph": 0, "actor": "Norway", "stance": "support", "sentiment": "neutral"}) + "\n"
+        + json.dumps({"paragraph": 0, "actor": "Chile", "stance": "oppose", "sentiment": "neutral"}) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "eval"
+    code, stdout, _ = run(["evaluate", "--set", root, "--systems", "majority", "stancekit",
+                           "--model", tiny_models["nli3"], "-o", out], capsys)
+    assert code == 0 and "2 items" in stdout
+    meta = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["meta"]
+    assert meta["split"] == "dev" and meta["n"] == 2
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["id"] for r in rows if r["system"] == "stancekit"} == {"news-levy-p0-Norway", "news-levy-p0-Chile"}
+    code, _, err = run(["evaluate", "--set", tmp_path, "--systems", "majority", "-o", out], capsys)
+    assert code != 0 and "directory without index.yaml" in err and len(err.strip().splitlines()) == 1

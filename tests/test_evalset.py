@@ -133,3 +133,65 @@ def test_custom_jsonl_and_errors(tmp_path):
 
 def test_bundled_files_are_packaged():
     assert all(p.is_file() for p in bundled_path("article"))
+
+
+def _news_folder(root: Path, gold_lines: list[dict]) -> Path:
+    """A one-text folder laid out like the bundled news set."""
+    doc = root / "levy"
+    doc.mkdir(parents=True, exist_ok=True)
+    (root / "index.yaml").write_text("texts:\n  levy: {split: dev, domain: tax}\n", encoding="utf-8")
+    (doc / "text.txt").write_text(
+        "Norway backed the levy on Monday, while Chile rejected it.\n\nChile later said it would study the text.\n",
+        encoding="utf-8",
+    )
+    (doc / "actors.yaml").write_text(
+        "target: {name: the levy, aliases: [the text]}\nactors:\n  Norway: [Norway]\n  Chile: [Chile]\n",
+        encoding="utf-8",
+    )
+    (doc / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold_lines), encoding="utf-8")
+    return root
+
+
+NEWS_GOLD = [
+    {"paragraph": 0, "actor": "Norway", "stance": "support", "sentiment": "neutral", "evidence": "Norway backed the levy"},
+    {"paragraph": 0, "actor": "Chile", "stance": "oppose", "sentiment": "neutral", "evidence": "Chile rejected it"},
+    {"paragraph": 1, "actor": "Chile", "stance": "neutral", "sentiment": "neutral", "phenomena": ["non_committal"]},
+]
+
+
+def test_news_layout_folder_is_an_eval_set(tmp_path):
+    """A user's own annotated news, laid out like the bundled set, loads by path with the same checks."""
+    root = _news_folder(tmp_path / "mine", NEWS_GOLD)
+    ds = load_eval_set(root, split="dev")
+    assert ds["id"] == ["news-levy-p0-Norway", "news-levy-p0-Chile", "news-levy-p1-Chile"]
+    assert ds["stance"] == ["support", "oppose", "neutral"] and set(ds["target"]) == {"the levy"}
+    assert ds["text"][2] == "Chile later said it would study the text."
+    with pytest.raises(ConfigError, match="no items with split 'test'"):
+        load_eval_set(root, split="test")
+    cases = {
+        "no gold for mentioned paragraph 1, actor 'Chile'": NEWS_GOLD[:2],
+        "actor 'Norway' is not mentioned in paragraph 1": NEWS_GOLD + [{**NEWS_GOLD[0], "paragraph": 1}],
+        "evidence is not a verbatim part of paragraph 0": [{**NEWS_GOLD[0], "evidence": "Norway hailed it"}]
+        + NEWS_GOLD[1:],
+        "unknown phenomenon 'sarcasm'": [{**NEWS_GOLD[0], "phenomena": ["sarcasm"]}] + NEWS_GOLD[1:],
+        "duplicate item for paragraph 0, actor 'Chile'": NEWS_GOLD + [NEWS_GOLD[1]],
+    }
+    for i, (msg, lines) in enumerate(cases.items()):
+        bad = _news_folder(tmp_path / f"bad{i}", lines)
+        with pytest.raises(ConfigError, match=re.escape(msg)) as err:
+            load_eval_set(bad, split="dev")
+        assert "gold.jsonl" in str(err.value) and "\n" not in str(err.value)
+    empty = tmp_path / "no-index"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="directory without index.yaml"):
+        load_eval_set(empty)
+
+
+def test_bundled_news_set_splits():
+    """The bundled news set: every text is dev, dev2 or test, and the README's counts are what loads."""
+    news = load_eval_set("news", split="all")
+    counts = Counter(news["split"])
+    readme = (DATA.parent / "news" / "README.md").read_text(encoding="utf-8")
+    assert f"**{len(news)} (paragraph, actor) items** (dev {counts['dev']}, dev2 {counts['dev2']}, test {counts['test']})" in readme
+    assert set(counts) == {"dev", "dev2", "test"}
+    assert len(load_eval_set("news", split="dev2")) == counts["dev2"]

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..templates import SENTIMENT_LABELS, STANCE_LABELS
 
-SPLITS: tuple[str, ...] = ("gold", "contrast", "dev", "test", "all")
+SPLITS: tuple[str, ...] = ("gold", "contrast", "dev", "dev2", "test", "all")
 #: Bundled eval sets: name -> JSONL files (relative to the package) that together form the set.
 BUNDLED: dict[str, tuple[str, ...]] = {
     "article": ("data/article/gold.jsonl", "data/article/contrast.jsonl"),
@@ -66,7 +66,10 @@ def read_items(path: str | Path) -> list[dict[str, Any]]:
     if not p.exists():
         raise ConfigError(f"eval set not found: {p} (expected 'article' or a .jsonl path)")
     if p.is_dir():
-        raise ConfigError(f"eval set path is a directory, not a JSONL file: {p}")
+        raise ConfigError(
+            f"eval set path is a directory without index.yaml: {p} (expected a JSONL file or a folder laid out like "
+            "the news set)"
+        )
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
@@ -137,6 +140,14 @@ def load_items(name_or_path: str | Path = "article", split: str = "gold") -> lis
             if not items:
                 raise ConfigError(f"eval set news: no items with split {split!r} (has: {', '.join(have)})")
         return items
+    if name not in BUNDLED and is_news_folder(name):
+        items = news_items(name)
+        if split != "all":
+            have = sorted({it["split"] for it in items})
+            items = [it for it in items if it["split"] == split]
+            if not items:
+                raise ConfigError(f"eval set {name}: no items with split {split!r} (has: {', '.join(have)})")
+        return items
     paths = bundled_path(name) if name in BUNDLED else [Path(name)]
     items = [item for path in paths for item in read_items(path)]
     if split != "all":
@@ -145,6 +156,13 @@ def load_items(name_or_path: str | Path = "article", split: str = "gold") -> lis
             have = sorted({item["split"] for path in paths for item in read_items(path)})
             raise ConfigError(f"eval set {name}: no items with split {split!r} (has: {', '.join(have)})")
     return items
+
+
+def is_news_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a folder laid out like the unseen-news set (an ``index.yaml`` beside text folders), so
+    a user's own annotated news can be evaluated exactly as the bundled set is."""
+    p = Path(path)
+    return p.is_dir() and (p / "index.yaml").is_file()
 
 
 def news_root() -> Path:

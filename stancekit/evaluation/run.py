@@ -25,7 +25,7 @@ from ..errors import ConfigError, StancekitError
 from ..templates import SENTIMENT_LABELS, STANCE_LABELS
 from . import baselines, metrics
 from .baselines import Item, Prediction
-from .evalset import load_items, validate_item
+from .evalset import is_news_folder, load_items, validate_item
 from .report import headline_table, plot_confusion, render_report
 
 SYSTEMS: tuple[str, ...] = ("majority", "lexicon", "zero-shot", "stancekit")
@@ -325,10 +325,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="C", help="label config YAML (default: packaged configs/default.yaml)")
     p.add_argument(
         "--set", "--eval-set", dest="eval_set", default="article", metavar="article|news|PATH",
-        help="bundled eval set (article, news) or a JSONL file (default: article)",
+        help="bundled eval set (article, news), a JSONL file, or a folder laid out like the news set (index.yaml, "
+        "one folder per text; default: article)",
     )
     p.add_argument(
-        "--split", default=None, metavar="gold|contrast|dev|test|all",
+        "--split", default=None, metavar="gold|contrast|dev|dev2|test|all",
         help="which items to score (default: gold for the article, dev for news)",
     )
     p.add_argument(
@@ -345,12 +346,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def default_split(eval_set: str) -> str:
+    """``dev`` for the news set and folders laid out like it, ``gold`` for the article and JSONL files."""
+    return "dev" if eval_set == "news" or is_news_folder(eval_set) else "gold"
+
+
 def run_from_args(args: argparse.Namespace) -> int:
     evaluate(
         model=args.model,
         config=args.config,
         eval_set=args.eval_set,
-        split=args.split or ("dev" if args.eval_set == "news" else "gold"),
+        split=args.split or default_split(args.eval_set),
         out_dir=args.output,
         systems=args.systems,
         n_boot=args.bootstrap,
