@@ -227,8 +227,8 @@ def _other_subject(
 ) -> bool:
     """Whether clause head ``tok`` has a subject of its own that is not the actor: a named or nominal
     subject other than the actor's mentions (a personal pronoun is taken to be the actor itself, and "his
-    government" its own side: `_own_side`). A subject that is the target ("..., declaring that *the deal* is dead") holds no position: its clause says something
-    about the target and stays with whoever governs it."""
+    government" its own side: `_own_side`). A subject that is the target ("..., declaring that *the deal* is
+    dead") holds no position: its clause says something about the target and stays with whoever governs it."""
     subjects = [s for s in _own_subjects(tok) if not (target_spans and _covers_only_target(s, target_spans))]
     if not subjects or any(_covers(s, spans) or _own_side(s) for s in subjects):
         return False

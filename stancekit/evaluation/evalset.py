@@ -132,16 +132,8 @@ def load_items(name_or_path: str | Path = "article", split: str = "gold") -> lis
     if not isinstance(split, str) or not split.strip():
         raise ConfigError(f"split must be one of {', '.join(SPLITS)} (or a split name in the file), got {split!r}")
     name = str(name_or_path)
-    if name == NEWS:
-        items = news_items()
-        if split != "all":
-            have = sorted({it["split"] for it in items})
-            items = [it for it in items if it["split"] == split]
-            if not items:
-                raise ConfigError(f"eval set news: no items with split {split!r} (has: {', '.join(have)})")
-        return items
-    if name not in BUNDLED and is_news_folder(name):
-        items = news_items(name)
+    if name == NEWS or (name not in BUNDLED and is_news_folder(name)):  # the bundled news set, or one laid out like it
+        items = news_items(None if name == NEWS else name)
         if split != "all":
             have = sorted({it["split"] for it in items})
             items = [it for it in items if it["split"] == split]
@@ -268,10 +260,10 @@ def load_eval_set(name_or_path: str | Path = "article", split: str = "gold"):
     """Load an eval set as a `datasets.Dataset`.
 
     ``name_or_path``: ``"article"`` (the bundled gold + contrast sets), ``"news"`` (the unseen-news set:
-    ``split="dev"`` or ``"test"``, items carry ``doc``, ``phenomena`` and the target's aliases) or a JSONL
-    path in the same schema. ``split``: ``"gold"``, ``"contrast"``, ``"dev"``, ``"test"`` or ``"all"`` (any
-    other split name present in a custom file also works). Raises ConfigError / InputError with one line naming the file.
-    """
+    ``split="dev"``, ``"dev2"`` or ``"test"``, items carry ``doc``, ``phenomena`` and the target's aliases), a
+    folder laid out like the news set, or a JSONL path in the same schema. ``split``: ``"gold"``,
+    ``"contrast"``, ``"dev"``, ``"dev2"``, ``"test"`` or ``"all"`` (any other split name present in a custom file
+    or folder also works). Raises ConfigError / InputError with one line naming the file."""
     from datasets import Dataset
 
     return Dataset.from_list(load_items(name_or_path, split))
