@@ -1040,6 +1040,53 @@ def _undo_verb(tok: Any) -> str | None:
     return _UNDO_VERBS.get(lemma)
 
 
+#: Title nouns of people who speak for a state or an organisation ("Turkish Foreign *Minister* Karaoglu").
+TITLE_ROLES: frozenset[str] = SPEAKER_ROLES | frozenset(
+    """prime premier chancellor secretary foreign defence defense finance president king queen emir sultan senator
+    general""".split()
+)
+#: Dependencies that stay inside a person's title phrase ("Turkey's foreign minister", "minister of Turkey").
+_TITLE_DEPS = {"compound", "amod", "poss", "flat", "appos", "nmod", "prep", "pobj", "case", "det"}
+
+
+def title_sides(sent: Any, spans_by_actor: dict[str, Sequence[tuple[int, int]]]) -> set[tuple[str, str]]:
+    """``(person, side)`` pairs in one parsed sentence: actor ``side`` is named in the title phrase of actor
+    ``person`` ("*Turkish* Foreign Minister Selim Karaoglu", "Karaoglu, *Turkey's* foreign minister", "the foreign
+    minister of *Turkey*, Karaoglu"), so the person speaks for it. A phrase without a title noun ("a *Polish*
+    missile maker"), with "opposition" in it ("*Talvian* opposition leader Vask": annotation.md counts the
+    country a bystander there) or "former" gives none. `attribute` reads a reported clause whose subject is the person's side
+    ("Karaoglu said *Turkey* would vote in favour", "Crombie said *London* had secured ...") as the person's own
+    position, as it reads "he said *his government* would ..."."""
+    out: set[tuple[str, str]] = set()
+    for person, spans in spans_by_actor.items():
+        for start, end in spans:
+            toks = _tokens_in(sent, start, end)
+            if not toks:
+                continue
+            head = _span_root(toks)
+            while head.dep_ in ("compound", "flat") and head.head.i != head.i:
+                head = head.head
+            if not start <= head.idx < end:  # the mention modifies somebody else's phrase ("*British* ... Crombie")
+                continue
+            phrase: list[Any] = []
+            todo = [head]
+            if head.dep_ == "appos":  # "Turkey's foreign minister, Selim Karaoglu"
+                todo.append(head.head)
+            while todo:
+                tok = todo.pop()
+                phrase.append(tok)
+                todo += [c for c in tok.children if c.dep_ in _TITLE_DEPS and (c.dep_ != "prep" or c.lower_ in ("of", "for"))]
+            words = {t.lemma_.lower() for t in phrase}
+            if not words & TITLE_ROLES or words & {"opposition", "former", "ex"}:
+                continue
+            lo = min(t.idx for t in phrase)
+            hi = max(t.idx + len(t.text) for t in phrase)
+            for side, side_spans in spans_by_actor.items():
+                if side != person and any(lo <= a and b <= hi and not (a < end and b > start) for a, b in side_spans):
+                    out.add((person, side))
+    return out
+
+
 def undo_event(sent: Any, target_spans: Sequence[tuple[int, int]]) -> str | None:
     """The undoing of the target a parsed sentence reports, as a verb phrase ("withdraw from the nuclear
     agreement" for "... announced that the United States was withdrawing from the nuclear agreement"), else None:
@@ -1089,12 +1136,15 @@ def attribute(
     target_name: str | None = None,
     keep_conditions: bool = False,
     prior_undoing: str | None = None,
+    own_side: Sequence[tuple[int, int]] = (),
 ) -> Clause:
     """The premise for the actor whose mentions are ``actor_spans`` (character offsets in ``sent``'s text)
     in one parsed sentence ``sent`` (a spaCy Doc). ``target_spans``: where the target's phrases occur;
     ``target_name``: the target's phrase when the sentence need not name it (completes a bare undo noun).
     ``prior_undoing``: the undoing of the target the document reported before this sentence (`undo_event`), which
     a bare "the decision" / "the move" of the actor's clause is taken to be.
+    ``own_side``: where the sides the actor speaks for are named (`title_sides`: "Turkey" for Turkish Foreign
+    Minister Karaoglu): a reported clause with one of them as its subject is the actor's own position.
     ``keep_conditions``: keep a condition whose subject is somebody else ("X will sign it *if Y agrees*") in the
     premise of the clause it qualifies; `label` removes it, as it removes any other actor's clause (measured:
     the shipped model reads the conditions it is shown as positions; docs/attribution.md)."""
@@ -1120,7 +1170,8 @@ def attribute(
         elif role == "agent":
             own_pred = anchor
             anchor = _modal_governor(anchor)
-            own = None if _is_conditional(anchor) else _own_report(anchor, actor_spans, target_spans)
+            own_spans = [*actor_spans, *own_side]
+            own = None if _is_conditional(anchor) else _own_report(anchor, own_spans, target_spans)
             replace_subj: dict[int, str] = {}
             if own is not None:  # "Peru said it would ratify the accord" -> "Peru would ratify the accord."
                 comp, subj = own
@@ -1140,6 +1191,9 @@ def attribute(
                         if _own_side(subj):  # "his government would veto it" -> "Halmi's government would ..."
                             poss = next(c for c in subj.children if c.dep_ == "poss")
                             replace_subj = {poss.i: f"{speaker_text}'s"}
+                        elif _covers(subj, own_side):  # "Karaoglu said Turkey would ..." -> "Karaoglu would ..."
+                            ids = sorted(t.i for t in subj.subtree)
+                            replace_subj = {i: "" for i in ids[1:]} | {ids[0]: speaker_text}
                         else:
                             replace_subj = {subj.i: speaker_text}
             speech_conjuncts: list[Any] = []
@@ -1150,7 +1204,7 @@ def attribute(
             if speech_conjuncts:
                 tokens = sorted(set(tokens) | set(speech_conjuncts), key=lambda t: t.i)
             reports_other = own is None and any(
-                c.dep_ == "ccomp" and _reports_party(c, actor_spans, target_spans) for c in anchor.children
+                c.dep_ == "ccomp" and _reports_party(c, own_spans, target_spans) for c in anchor.children
             )
             phrase = target_phrase if target_spans else None
             named = any(_covers(t, target_spans) for t in tokens if not list(t.children))

@@ -310,6 +310,7 @@ class StanceClassifier:
 
         links = self._pronoun_links(paragraphs, finder) if cfg.resolve_pronouns else {}
         latest_undoing: str | None = None  # the latest undoing of the target reported so far (`undo_event`)
+        sides: set[tuple[str, str]] = set()  # (person, the side its title names) so far (`title_sides`)
         for para in paragraphs:
             if bar is not None:
                 bar.update(1)
@@ -324,6 +325,7 @@ class StanceClassifier:
                 by_actor.setdefault(m.actor, []).append(m)
             parsed = self._parse_sentences(parser, para, found, reuse=own_parser) if parser is not None else {}
             undo_before, latest_undoing = self._undo_events(parsed, para, tgt, latest_undoing)
+            sides |= self._title_sides(parsed, para, found)
             for name in order:
                 ms = by_actor.get(name)
                 if not ms:
@@ -344,7 +346,8 @@ class StanceClassifier:
                 mentioned.add(name)
                 item = _Item(para.index, name, list(dict.fromkeys(m.surface for m in ms)), units)
                 for unit in units:
-                    sp = self._stance_premise(para, unit, ms, tgt, parsed, name, undo_before)
+                    own_side = [m for m in found if (name, m.actor) in sides]
+                    sp = self._stance_premise(para, unit, ms, tgt, parsed, name, undo_before, own_side)
                     item.stance.append(sp)
                     premise = mark_actor(sp.text, finder, name) if marking else sp.text
                     item.stance_ids.append(
@@ -422,10 +425,11 @@ class StanceClassifier:
         parsed: Mapping[int, Any],
         actor: str = "",
         undo_before: Mapping[int, str | None] | None = None,
+        own_side: Sequence[Any] = (),
     ) -> StancePremise:
         """The stance premise of one unit: the unit itself, or with ``premise: clause`` the clause the actor
         governs in the unit's sentence; the target phrase to ask about; and the actor's name in the hypothesis
-        (`actor_phrase`)."""
+        (`actor_phrase`). ``own_side``: the paragraph's mentions of the sides the actor speaks for."""
         cfg = self.config
         text, role, flip, direction = unit.text, "sentence", False, None
         sid = unit.sentence_ids[0] if len(unit.sentence_ids) == 1 else None
@@ -437,8 +441,9 @@ class StanceClassifier:
             tspans = [(a, b) for a, b, _ in target.find(sent.text)] if cfg.target_linking else []
             phrase = target.phrase_for(sent.text, spans) if cfg.target_linking else target.name
             fallback = None if tspans else self._phrase(target, unit.text, unit, para, mentions)
+            side = [(m.start - sent.start, m.end - sent.start) for m in own_side if m.start < sent.end and m.end > sent.start]
             clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
-                               target_name=fallback, prior_undoing=(undo_before or {}).get(sid))
+                               target_name=fallback, prior_undoing=(undo_before or {}).get(sid), own_side=side)
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
             direction = clause.direction
         who = self._actor_phrase(actor, text, unit, para, mentions, parsed)
@@ -458,6 +463,24 @@ class StanceClassifier:
             before[sid] = latest
             latest = undo_event(parsed[sid], [(a, b) for a, b, _ in target.find(para.sentences[sid].text)]) or latest
         return before, latest
+
+    @staticmethod
+    def _title_sides(parsed: Mapping[int, Any], para: Paragraph, found: Sequence[Any]) -> set[tuple[str, str]]:
+        """(person, side) pairs whose title names the side in this paragraph's parsed sentences
+        (`stancekit.attribution.title_sides`); kept for the rest of the document, so "Karaoglu said Turkey would
+        ..." is read as Karaoglu's own position after "Turkish Foreign Minister Selim Karaoglu" anywhere before."""
+        from .attribution import title_sides
+
+        out: set[tuple[str, str]] = set()
+        for sid, doc in parsed.items():
+            sent = para.sentences[sid]
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for m in found:
+                if m.start >= sent.start and m.end <= sent.end:
+                    spans.setdefault(m.actor, []).append((m.start - sent.start, m.end - sent.start))
+            if len(spans) > 1:
+                out |= title_sides(doc, spans)
+        return out
 
     def _actor_phrase(
         self, actor: str, text: str, unit: Unit, para: Paragraph, mentions: Sequence[Any], parsed: Mapping[int, Any]

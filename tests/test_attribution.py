@@ -74,6 +74,46 @@ def test_a_reported_clause_is_a_report_only_when_its_subject_is_another_party():
     assert clause(s, "Halmi", PLAN) == Clause(s, "agent")
 
 
+def _spans(sentence: str, aliases: dict[str, list[str]]) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = {}
+    for actor, names in aliases.items():
+        for name in names:
+            i = sentence.find(name)
+            while i >= 0:
+                out.setdefault(actor, []).append((i, i + len(name)))
+                i = sentence.find(name, i + 1)
+    return out
+
+
+def test_title_sides_name_the_side_a_person_speaks_for():
+    from stancekit.attribution import title_sides
+
+    turkey = {"Karaoglu": ["Selim Karaoglu"], "Turkey": ["Turkish", "Turkey", "Ankara"]}
+    for s in ("Turkish Foreign Minister Selim Karaoglu said Ankara saw some merit in it.",
+              "Selim Karaoglu, Turkey's foreign minister, said the treaty was fine.",
+              "The foreign minister of Turkey, Selim Karaoglu, said the treaty was fine."):
+        assert title_sides(NLP(s), _spans(s, turkey)) == {("Karaoglu", "Turkey")}, s
+    # no title noun, an opposition politician, a former office holder, two countries side by side: no side
+    for s, actors in (
+        ("Kestrel Dynamics, a Polish missile maker, said the limits would cost jobs.",
+         {"Kestrel": ["Kestrel Dynamics"], "Poland": ["Polish"]}),
+        ("Talvian opposition leader Mirela Vask said the treaty was bad.", {"Vask": ["Mirela Vask"], "Talvia": ["Talvian"]}),
+        ("Martin Sala, a former Argentine foreign minister, said it was a mistake.",
+         {"Sala": ["Martin Sala"], "Argentina": ["Argentine"]}),
+        ("Norway and Chile signed the treaty.", {"Norway": ["Norway"], "Chile": ["Chile"]}),
+    ):
+        assert title_sides(NLP(s), _spans(s, actors)) == set(), s
+
+
+def test_a_reported_clause_about_the_speakers_own_side_is_the_speakers_position():
+    s = "Karaoglu said that Turkey no longer had any serious objection to the treaty."
+    doc, start, side = NLP(s), s.index("Karaoglu"), s.index("Turkey")
+    plain = attribute(doc, [(start, start + 8)])
+    assert plain.role == "reporter"  # without knowing Karaoglu speaks for Turkey: his report about Turkey
+    own = attribute(doc, [(start, start + 8)], own_side=[(side, side + 6)])
+    assert own == Clause("Karaoglu no longer had any serious objection to the treaty.", "agent")
+
+
 def test_pronoun_subject_of_a_complement_is_the_speaker_not_a_report():
     c = clause("Peru said it would ratify the accord next year.", "Peru")
     assert c.role == "agent" and c.text == "Peru has vowed to ratify the accord next year."
@@ -487,3 +527,25 @@ def test_training_premises_keep_the_whole_text_for_an_actor_inside_a_condition()
 def test_an_impersonal_governor_stays_in_the_premise():
     c = clause("It is unlikely that the Ukrainian people will vote for it.", "Ukrainian")
     assert c == Clause("It is unlikely that the Ukrainian people will vote for it.", "agent")
+
+
+def test_the_classifier_reads_a_report_on_the_speakers_side_as_its_own_later_in_the_document(tiny_models):
+    """The title in paragraph 0 ("Turkish Foreign Minister Selim Karaoglu") makes "Karaoglu said that Turkey ..."
+    in paragraph 1 Karaoglu's own position; labelled alone, paragraph 1 stays his report about Turkey."""
+    from stancekit.actors import Actor
+    from stancekit.classifier import StanceClassifier
+
+    clf = StanceClassifier.from_pretrained(str(tiny_models["nli3"]), premise="clause")
+    actors = [Actor("Selim Karaoglu", ("Selim Karaoglu", "Karaoglu")), Actor("Turkey", ("Turkey", "Turkish"))]
+    p0 = "Turkish Foreign Minister Selim Karaoglu arrived in Oslo on Monday."
+    p1 = "Karaoglu said that Turkey no longer had any serious objection to the treaty."
+
+    def record(text: str, paragraph: int):
+        result = clf.label(text, target="the treaty", actors=actors)
+        return next(r for r in result.records if r.actor == "Selim Karaoglu" and r.paragraph == paragraph)
+
+    whole = record(p0 + "\n\n" + p1, 1)
+    assert whole.attribution == "agent"
+    assert whole.evidence == "Karaoglu no longer had any serious objection to the treaty."
+    alone = record(p1, 0)
+    assert alone.attribution == "reporter"
