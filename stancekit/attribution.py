@@ -1208,7 +1208,7 @@ def attribute(
             )
             phrase = target_phrase if target_spans else None
             named = any(_covers(t, target_spans) for t in tokens if not list(t.children))
-            replace = _target_for_it(tokens, phrase, named) or _complete_undo(tokens, anchor, target_name, named)
+            replace = _target_for_it(tokens, phrase or target_name, named) or _complete_undo(tokens, anchor, target_name, named)
             if not named:
                 replace = {**_complete_owned_undo(root, target_name or phrase), **replace}
             replace = {**_complete_decision(tokens, anchor, prior_undoing), **replace}

@@ -253,6 +253,18 @@ def complete(sentence: str, actor: str, name: str = "the accord") -> Clause:
     return attribute(NLP(sentence), [(start, start + len(actor))], target_name=name)
 
 
+def test_object_it_stands_for_the_target_the_paragraph_named_before():
+    """A sentence that does not name the target: an object "it" is the target phrase the paragraph used before
+    (``target_name``, which the classifier passes); a subject "it" is left alone."""
+    assert complete("Oslo has been slower to warm to it.", "Oslo", "the interconnector").text == (
+        "Oslo has been slower to warm to the interconnector.")
+    assert complete("Ekdahl's party asked the court to halt it.", "Ekdahl", "the exchange").text == (
+        "Ekdahl's party asked the court to halt the exchange.")
+    assert complete("Oslo said it would decide in May.", "Oslo", "the interconnector").text == (
+        "Oslo would decide in May.")  # the speaker, by the own-report rule, not the target
+    assert complete("Oslo has been slower to warm to it.", "Oslo", None).text == "Oslo has been slower to warm to it."
+
+
 def test_a_bare_undo_noun_is_completed_with_the_target():
     c = complete("Governor Pech hailed the withdrawal as the end of a colonial arrangement.", "Pech")
     assert c.text == "Governor Pech hailed the withdrawal from the accord as the end of a colonial arrangement."
