@@ -306,8 +306,11 @@ def _locate(root: Any) -> tuple[str, Any]:
             if _is_event_noun(head):
                 return "event", head
             return "bystander", head
-        if dep in ("conj", "appos", "flat") and head.pos_ in ("NOUN", "PROPN", "PRON"):
-            tok = head
+        if dep in ("conj", "appos", "flat") and (head.pos_ in ("NOUN", "PROPN", "PRON") or dep == "appos"):
+            tok = head  # an apposition's head is a noun phrase whatever its tag ("the director-general, X,")
+            continue
+        if dep == "dobj" and head.dep_ == "relcl" and head.lemma_.lower() in LEADING_VERBS:
+            tok = head.head  # "Ekdahl, who leads the Citizens' Alliance, called ...": as "the Alliance's leader"
             continue
         if dep == "pobj" and head.lower_ == "from" and head.dep_ == "prep":
             verb = _reception_verb(head)
@@ -324,6 +327,8 @@ def _locate(root: Any) -> tuple[str, Any]:
     return "bystander", tok.head
 
 
+#: Verbs of a relative clause whose subject speaks for their object ("X, who *leads* the Citizens' Alliance, ...").
+LEADING_VERBS: frozenset[str] = frozenset({"lead", "head", "chair", "run", "represent"})
 #: Role nouns whose holder speaks for the organisation of its "of"/"for"/"at" phrase ("a spokeswoman for the
 #: ministry", "president of the union"): `_locate` reads them as that organisation's own speaker, as it reads
 #: "the ministry's spokeswoman". Experts who speak for themselves (analysts, economists, lawyers) are not here.

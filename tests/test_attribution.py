@@ -313,6 +313,17 @@ def test_the_organisation_a_speaker_speaks_for_is_the_agent(sentence, actor, pre
     assert clause(sentence, "Tomas Beltran" if "Beltran" in sentence else actor).role == "agent"
 
 
+def test_an_apposition_and_a_leading_relative_clause_speak_for_the_subject():
+    # the apposition of a subject whose head the tagger calls an adjective ("director-general")
+    s = "The WTO's director-general, Amara Kessy, gave the deal a cautious welcome."
+    assert clause(s, "Amara Kessy") == Clause(s, "agent")
+    # "X, who leads Y, ...": Y speaks through its leader, as "Y's leader" would
+    s = "Magnus Ekdahl, who leads the opposition Citizens' Alliance, rejected the deal."
+    assert clause(s, "Citizens' Alliance") == Clause(s, "agent")
+    s = "Magnus Ekdahl, who met the Citizens' Alliance, rejected the deal."
+    assert clause(s, "Citizens' Alliance").role == "bystander"
+
+
 def test_an_expert_at_an_organisation_does_not_speak_for_it():
     assert clause("An analyst at Barclays called the deal a mistake.", "Barclays").role == "bystander"
 
