@@ -9,8 +9,8 @@ OUT/label-config.yaml` scores it.
 Choice: the setting with the best mean macro-F1 over all dev sets (ties: the smaller thresholds); sentiment's margin,
 gap, bias and aligned margin are swept together, or with --keep-sentiment only the aligned margin, at the config's
 own sentiment margin, gap and bias; an aligned margin is scored with its ±0.05 neighbours (`smoothed`).
-Dev data: the article's contrast split and the unseen-news dev split (stance + sentiment; never the news test
-split) and, when ../shared/data is present, a fixed-seed sample of VAST dev (3-class stance) and NewsMTSC dev_mt
+Dev data: the article's contrast split and the unseen-news dev and dev2 splits (stance + sentiment; never the news
+test split) and, when ../shared/data is present, a fixed-seed sample of VAST dev (3-class stance) and NewsMTSC dev_mt
 (sentiment).
 
     python scripts/tune_decision.py [--model PATH] [--config C] [--vast 600] [--newsmtsc 442] [--keep-sentiment] \
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config")
     ap.add_argument("--vast", type=int, default=600, help="VAST dev items to sample (0: skip)")
     ap.add_argument("--newsmtsc", type=int, default=442, help="NewsMTSC dev_mt targets to sample (0: skip)")
-    ap.add_argument("--no-news", dest="news", action="store_false", help="leave out the unseen-news dev split")
+    ap.add_argument("--no-news", dest="news", action="store_false", help="leave out the unseen-news dev and dev2 splits")
     ap.add_argument("--keep-sentiment", action="store_true",
                     help="keep the config's sentiment margin, gap and bias; choose only the aligned margin at them")
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -145,8 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         clf.config.decision.sentiment_aligned_margin = None
         curves: dict[str, dict[tuple, float]] = {}
         kept: dict[str, tuple[list, list]] = {}  # items and predictions: sentiment is swept once stance is chosen
-        for name, (set_name, split) in {"contrast": ("article", "contrast"), "news": ("news", "dev")}.items():
-            if name == "news" and not args.news:
+        for name, (set_name, split) in {"contrast": ("article", "contrast"), "news": ("news", "dev"),
+                                        "news-dev2": ("news", "dev2")}.items():
+            if name.startswith("news") and not args.news:
                 continue
             items = load_items(set_name, split)
             preds = predict_stancekit(items, clf)
