@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config")
     ap.add_argument("--vast", type=int, default=600, help="VAST dev items to sample (0: skip)")
     ap.add_argument("--newsmtsc", type=int, default=442, help="NewsMTSC dev_mt targets to sample (0: skip)")
-    ap.add_argument("--no-news", dest="news", action="store_false", help="leave out the unseen-news dev and dev2 splits")
+    ap.add_argument("--no-news", dest="news", action="store_false",
+                    help="leave out the unseen-news dev and dev2 splits")
     ap.add_argument("--keep-sentiment", action="store_true",
                     help="keep the config's sentiment margin, gap and bias; choose only the aligned margin at them")
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))

@@ -250,16 +250,20 @@ _SELF_POSSESSIVES = {"his", "her", "its", "their", "our", "my"}
 _PARTY_ENTITIES = {"PERSON", "ORG", "GPE", "NORP"}
 
 
-def _reports_party(tok: Any, spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()) -> bool:
+def _reports_party(
+    tok: Any, spans: Sequence[tuple[int, int]], target_spans: Sequence[tuple[int, int]] = ()
+) -> bool:
     """Whether reported clause ``tok`` states another party's position: its subject is not the actor
     (`_other_subject`), is a party (a name, or a noun of `PARTY_NOUNS`: "Germany would back it", "officials had
     rejected it") and is not the speaker's own side ("*his government* would veto it"). A clause about a thing
-    ("sanctions had cost Europe more", "voting yes was a duty", "calls to postpone the vote were reckless") is the
+    ("sanctions had cost Europe more", "voting yes was a duty", "a delay would help nobody") is the
     speaker's own claim, not a report: it keeps the speaker's position."""
     if not _other_subject(tok, spans, target_spans):
         return False
     for subj in _own_subjects(tok):
-        if subj.lower_ in _PRONOUNS or _covers(subj, spans) or (target_spans and _covers_only_target(subj, target_spans)):
+        if subj.lower_ in _PRONOUNS or _covers(subj, spans):
+            continue
+        if target_spans and _covers_only_target(subj, target_spans):
             continue
         if (subj.pos_ == "PROPN" or subj.ent_type_ in _PARTY_ENTITIES
                 or subj.lemma_.lower() in PARTY_NOUNS or any(
@@ -1059,9 +1063,9 @@ def title_sides(sent: Any, spans_by_actor: dict[str, Sequence[tuple[int, int]]])
     ``person`` ("*Turkish* Foreign Minister Selim Karaoglu", "Karaoglu, *Turkey's* foreign minister", "the foreign
     minister of *Turkey*, Karaoglu"), so the person speaks for it. A phrase without a title noun ("a *Polish*
     missile maker"), with "opposition" in it ("*Talvian* opposition leader Vask": annotation.md counts the
-    country a bystander there) or "former" gives none. `attribute` reads a reported clause whose subject is the person's side
-    ("Karaoglu said *Turkey* would vote in favour", "Crombie said *London* had secured ...") as the person's own
-    position, as it reads "he said *his government* would ..."."""
+    country a bystander there) or "former" gives none. `attribute` reads a reported clause whose subject is the
+    person's side ("Karaoglu said *Turkey* would vote in favour", "Crombie said *London* had secured ...") as the
+    person's own position, as it reads "he said *his government* would ..."."""
     out: set[tuple[str, str]] = set()
     for person, spans in spans_by_actor.items():
         for start, end in spans:
@@ -1080,7 +1084,8 @@ def title_sides(sent: Any, spans_by_actor: dict[str, Sequence[tuple[int, int]]])
             while todo:
                 tok = todo.pop()
                 phrase.append(tok)
-                todo += [c for c in tok.children if c.dep_ in _TITLE_DEPS and (c.dep_ != "prep" or c.lower_ in ("of", "for"))]
+                todo += [c for c in tok.children
+                         if c.dep_ in _TITLE_DEPS and (c.dep_ != "prep" or c.lower_ in ("of", "for"))]
             words = {t.lemma_.lower() for t in phrase}
             if not words & TITLE_ROLES or words & {"opposition", "former", "ex"}:
                 continue
@@ -1213,7 +1218,8 @@ def attribute(
             )
             phrase = target_phrase if target_spans else None
             named = any(_covers(t, target_spans) for t in tokens if not list(t.children))
-            replace = _target_for_it(tokens, phrase or target_name, named) or _complete_undo(tokens, anchor, target_name, named)
+            replace = (_target_for_it(tokens, phrase or target_name, named)
+                       or _complete_undo(tokens, anchor, target_name, named))
             if not named:
                 replace = {**_complete_owned_undo(root, target_name or phrase), **replace}
             replace = {**_complete_decision(tokens, anchor, prior_undoing), **replace}

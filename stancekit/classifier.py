@@ -345,8 +345,8 @@ class StanceClassifier:
                     continue
                 mentioned.add(name)
                 item = _Item(para.index, name, list(dict.fromkeys(m.surface for m in ms)), units)
+                own_side = [m for m in found if (name, m.actor) in sides]
                 for unit in units:
-                    own_side = [m for m in found if (name, m.actor) in sides]
                     sp = self._stance_premise(para, unit, ms, tgt, parsed, name, undo_before, own_side)
                     item.stance.append(sp)
                     premise = mark_actor(sp.text, finder, name) if marking else sp.text
@@ -441,7 +441,8 @@ class StanceClassifier:
             tspans = [(a, b) for a, b, _ in target.find(sent.text)] if cfg.target_linking else []
             phrase = target.phrase_for(sent.text, spans) if cfg.target_linking else target.name
             fallback = None if tspans else self._phrase(target, unit.text, unit, para, mentions)
-            side = [(m.start - sent.start, m.end - sent.start) for m in own_side if m.start < sent.end and m.end > sent.start]
+            side = [(m.start - sent.start, m.end - sent.start) for m in own_side
+                    if m.start < sent.end and m.end > sent.start]
             clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
                                target_name=fallback, prior_undoing=(undo_before or {}).get(sid), own_side=side)
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
