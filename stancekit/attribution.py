@@ -258,19 +258,19 @@ def _reports_party(
     rejected it") and is not the speaker's own side ("*his government* would veto it"). A clause about a thing
     ("sanctions had cost Europe more", "voting yes was a duty", "a delay would help nobody") is the
     speaker's own claim, not a report: it keeps the speaker's position."""
-    if not _other_subject(tok, spans, target_spans):
+    if not _other_subject(tok, spans, target_spans):  # no subject is the actor or its side: only which kind is left
         return False
-    for subj in _own_subjects(tok):
-        if subj.lower_ in _PRONOUNS or _covers(subj, spans):
-            continue
-        if target_spans and _covers_only_target(subj, target_spans):
-            continue
-        if (subj.pos_ == "PROPN" or subj.ent_type_ in _PARTY_ENTITIES
-                or subj.lemma_.lower() in PARTY_NOUNS or any(
-                    t.dep_ in ("compound", "flat") and (t.pos_ == "PROPN" or t.ent_type_ in _PARTY_ENTITIES)
-                    for t in subj.children)):
-            return True
-    return False
+    return any(_is_party(s) for s in _own_subjects(tok)
+               if s.lower_ not in _PRONOUNS and not (target_spans and _covers_only_target(s, target_spans)))
+
+
+def _is_party(tok: Any) -> bool:
+    """A name (a proper noun or a named entity, itself or as a compound) or a noun of `PARTY_NOUNS`."""
+    def named(t: Any) -> bool:
+        return t.pos_ == "PROPN" or t.ent_type_ in _PARTY_ENTITIES
+
+    return named(tok) or tok.lemma_.lower() in PARTY_NOUNS or any(
+        c.dep_ in ("compound", "flat") and named(c) for c in tok.children)
 
 
 def _own_side(subj: Any) -> bool:

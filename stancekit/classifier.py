@@ -140,6 +140,12 @@ class Prepared:
     pairs: list[tuple[str, str]]
 
 
+def _sentence_spans(mentions: Sequence[Any], sent: Any) -> list[tuple[int, int]]:
+    """The (start, end) offsets, within sentence ``sent``, of the ``mentions`` (paragraph offsets) that overlap it:
+    what `stancekit.attribution` takes for an actor's mentions in a parsed sentence."""
+    return [(m.start - sent.start, m.end - sent.start) for m in mentions if m.start < sent.end and m.end > sent.start]
+
+
 class StanceClassifier:
     """Labels the stance of named actors toward a target, paragraph by paragraph."""
 
@@ -437,14 +443,13 @@ class StanceClassifier:
             from .attribution import attribute
 
             sent = para.sentences[sid]
-            spans = [(m.start - sent.start, m.end - sent.start) for m in mentions if m.start < sent.end and m.end > sent.start]
+            spans = _sentence_spans(mentions, sent)
             tspans = [(a, b) for a, b, _ in target.find(sent.text)] if cfg.target_linking else []
             phrase = target.phrase_for(sent.text, spans) if cfg.target_linking else target.name
             fallback = None if tspans else self._phrase(target, unit.text, unit, para, mentions)
-            side = [(m.start - sent.start, m.end - sent.start) for m in own_side
-                    if m.start < sent.end and m.end > sent.start]
             clause = attribute(parsed[sid], spans, target_spans=tspans, target_phrase=phrase if tspans else None,
-                               target_name=fallback, prior_undoing=(undo_before or {}).get(sid), own_side=side)
+                               target_name=fallback, prior_undoing=(undo_before or {}).get(sid),
+                               own_side=_sentence_spans(own_side, sent))
             text, role, flip = clause.text, clause.role, clause.undoes_target and cfg.flip_opposite
             direction = clause.direction
         who = self._actor_phrase(actor, text, unit, para, mentions, parsed)
@@ -473,12 +478,10 @@ class StanceClassifier:
         from .attribution import title_sides
 
         out: set[tuple[str, str]] = set()
+        actors = {m.actor for m in found}
         for sid, doc in parsed.items():
-            sent = para.sentences[sid]
-            spans: dict[str, list[tuple[int, int]]] = {}
-            for m in found:
-                if m.start >= sent.start and m.end <= sent.end:
-                    spans.setdefault(m.actor, []).append((m.start - sent.start, m.end - sent.start))
+            spans = {a: _sentence_spans([m for m in found if m.actor == a], para.sentences[sid]) for a in actors}
+            spans = {a: sp for a, sp in spans.items() if sp}
             if len(spans) > 1:
                 out |= title_sides(doc, spans)
         return out
